@@ -1,0 +1,5 @@
+"""`python -m sparklineage` runs the command line."""
+
+from sparklineage.cli import main
+
+main()

@@ -1,0 +1,136 @@
+"""One application attempt, read from its log: who ran it, on what Spark, and how it went.
+
+This is the fold over an application's event stream; the lineage of its queries is added
+to the same pass by the lineage stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sparklineage.errors import LogReadError
+from sparklineage.events import (
+    ApplicationEnd,
+    ApplicationStart,
+    Event,
+    EventStream,
+    LogStart,
+    SQLExecutionStart,
+)
+from sparklineage.logs import LogSource
+
+
+@dataclass(frozen=True)
+class Application:
+    """What the report says of one application attempt (DESIGN §3)."""
+
+    id: str
+    attempt: str | None
+    name: str | None
+    user: str | None
+    spark_version: str | None
+    start: int | None  # epoch milliseconds
+    end: int | None
+    source: str
+    complete: bool
+    layout: str
+    codec: str
+    sql_executions: int
+    malformed_lines: int
+    warnings: tuple[str, ...] = ()
+    read_error: str | None = None  # the log could not be read to its end
+
+
+@dataclass
+class _Summary:
+    """Mutable accumulator for one pass; frozen into an :class:`Application` at the end."""
+
+    spark_version: str | None = None
+    start: ApplicationStart | None = None
+    end: ApplicationEnd | None = None
+    sql_executions: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, SQLExecutionStart):
+            self.sql_executions += 1
+        elif isinstance(event, LogStart):
+            self.spark_version = self.spark_version or event.spark_version
+        elif isinstance(event, ApplicationStart):
+            self.start = event
+        elif isinstance(event, ApplicationEnd):
+            self.end = event
+
+
+def read_application(
+    source: LogSource, *, strict: bool = False, on_progress: Callable[[int], None] | None = None
+) -> Application:
+    """Read one application's log whole and summarise it.
+
+    A log that breaks off (damaged codec stream) still gives what was read before the
+    break, with ``read_error`` set; under ``strict`` a malformed line raises instead.
+    """
+    stream = EventStream(source, strict=strict, on_progress=on_progress)
+    summary = _Summary()
+    read_error = None
+    try:
+        for event in stream:
+            summary.add(event)
+    except LogReadError as exc:
+        if strict:
+            raise
+        read_error = str(exc)
+    return _freeze(source, summary, stream, read_error)
+
+
+def _freeze(
+    source: LogSource, summary: _Summary, stream: EventStream, read_error: str | None
+) -> Application:
+    start = summary.start
+    warnings = [*source.notes, *_read_warnings(source, stream), *summary.warnings]
+    if start is None or not start.app_id:
+        warnings.append("no application start event with an id: the id is the log's file name")
+    layout_done = not source.in_progress
+    if layout_done and summary.end is None and read_error is None:
+        warnings.append(
+            "no application end event although the log is finished: it may be truncated"
+        )
+    return Application(
+        id=(start.app_id if start and start.app_id else source.name),
+        attempt=start.attempt if start else None,
+        name=start.name if start else None,
+        user=start.user if start else None,
+        spark_version=summary.spark_version or source.spark_version_hint,
+        start=start.time if start else None,
+        end=summary.end.time if summary.end else None,
+        source=source.path,
+        complete=layout_done and summary.end is not None and read_error is None,
+        layout=source.layout,
+        codec=source.codec.value,
+        sql_executions=summary.sql_executions,
+        malformed_lines=stream.stats.malformed_lines,
+        warnings=tuple(warnings),
+        read_error=read_error,
+    )
+
+
+def _read_warnings(source: LogSource, stream: EventStream) -> list[str]:
+    stats = stream.stats
+    warnings = [f"malformed line skipped: {sample}" for sample in stats.malformed_samples]
+    if stats.malformed_lines > len(stats.malformed_samples):
+        warnings.append(
+            f"{stats.malformed_lines - len(stats.malformed_samples)} more malformed lines skipped"
+        )
+    if stats.torn_tail:
+        warnings.append("the last line is incomplete (log still being written, or cut): ignored")
+    if stats.truncated:
+        warnings.append(
+            f"the log ends inside a compressed block (still being written): {stats.truncated}"
+        )
+    if source.compacted:
+        warnings.append(
+            "the History Server compacted this log: finished SQL executions in the compacted part "
+            "were dropped, so their lineage cannot be recovered"
+        )
+    return warnings

@@ -1,0 +1,187 @@
+"""The ``sparklineage`` command: parse options, call the stages, map errors to exit codes.
+
+No logic of its own lives here. Every option can also come from a ``SPARKLINEAGE_<OPTION>``
+environment variable (e.g. ``SPARKLINEAGE_EXTRACT_FORMAT=json``); the command line wins.
+Data goes to stdout (or ``-o``), messages and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import click
+
+from sparklineage import __version__
+from sparklineage.application import Application, read_application
+from sparklineage.errors import ExitCode, LogReadError, SparkLineageError
+from sparklineage.logs import LogSource, discover
+from sparklineage.sinks.report import render_json
+from sparklineage.sinks.text import render_text
+
+PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "SPARKLINEAGE"}
+)
+@click.version_option(__version__, prog_name="sparklineage")
+def cli() -> None:
+    """Data lineage from Spark event logs, read after the fact.
+
+    \b
+    Examples:
+      sparklineage extract /var/log/spark-events
+      sparklineage extract app-20240101120000-0001.zstd --format json -o report.json
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    help="Output format. Default: text on a terminal, the JSON report otherwise.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
+)
+@click.option("--strict", is_flag=True, help="Fail a log at its first malformed line.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr. Default: on a terminal, for large inputs.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also print each application's warnings on stderr."
+)
+def extract(
+    paths: Sequence[str],
+    fmt: str | None,
+    output: str | None,
+    strict: bool,
+    progress: bool | None,
+    verbose: bool,
+) -> None:
+    """Read event logs and report each application and what it ran.
+
+    PATH is an event log file (any codec: zstd, lz4, snappy, lzf, gzip, plain), a rolling
+    eventlog_v2_* directory, a Databricks cluster-log directory, or a Spark History Server
+    log directory, which is walked recursively. Files that are not event logs are passed
+    over quietly.
+
+    \b
+    Examples:
+      sparklineage extract /var/log/spark-events
+      sparklineage extract eventlog_v2_local-1700000000000 --format json
+      sparklineage extract logs/ -o lineage.json
+
+    Exit status: 0 when every log was read, 3 when some could not be (the others are still
+    reported), 2 on usage errors.
+    """
+    found = discover(paths)
+    applications = _read_all(found.sources, strict=strict, progress=progress)
+    if fmt is None:
+        fmt = "text" if output is None and sys.stdout.isatty() else "json"
+    data = render_json(applications) if fmt == "json" else render_text(applications).encode()
+    _write_output(data, output)
+    failures = [*found.problems, *(a for a in applications if a.read_error)]
+    _report_problems(found.problems, applications, verbose=verbose)
+    if failures:
+        sys.exit(ExitCode.PARTIAL)
+
+
+def _read_all(
+    sources: Sequence[LogSource], *, strict: bool, progress: bool | None
+) -> list[Application]:
+    """Read every application, with one progress bar over all their bytes."""
+    total = sum(s.size for s in sources)
+    show = sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES if progress is None else progress
+    applications = []
+    with _progress_bar(total, show) as advance:
+        done = 0
+        for source in sources:
+            applications.append(
+                read_application(
+                    source, strict=strict, on_progress=lambda n, base=done: advance(base + n)
+                )
+            )
+            done += source.size
+            advance(done)
+    return applications
+
+
+@contextmanager
+def _progress_bar(total: int, show: bool) -> Iterator[Callable[[int], None]]:
+    """A callable that moves a stderr progress bar to an absolute byte count (or does nothing)."""
+    if not show:
+        yield lambda _n: None
+        return
+    with click.progressbar(length=total, label="reading event logs", file=sys.stderr) as bar:
+        position = 0
+
+        def advance(n: int) -> None:
+            nonlocal position
+            bar.update(max(0, n - position))
+            position = max(position, n)
+
+        yield advance
+
+
+def _write_output(data: bytes, output: str | None) -> None:
+    """Write to stdout, or atomically to ``output`` (a reader never sees half a report)."""
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    directory = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".sparklineage-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, output)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _report_problems(
+    problems: Sequence[LogReadError], applications: Sequence[Application], *, verbose: bool
+) -> None:
+    for problem in problems:
+        click.echo(f"sparklineage: error: {problem}", err=True)
+    for app in applications:
+        if app.read_error:
+            click.echo(f"sparklineage: error: {app.read_error}", err=True)
+        if verbose:
+            for warning in app.warnings:
+                click.echo(f"sparklineage: warning: {app.source}: {warning}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the command, turn every expected failure into a message and a code."""
+    try:
+        cli.main(args=argv, prog_name="sparklineage", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except click.exceptions.Abort:
+        click.echo("sparklineage: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("sparklineage: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader of our stdout went away (e.g. `| head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitCode.OK)
+    except SparkLineageError as exc:
+        click.echo(f"sparklineage: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(ExitCode.OK)

@@ -1,0 +1,52 @@
+"""The one exception tree and the exit codes, both caught and mapped in one place (the CLI).
+
+Every error a user can cause or meet carries a message that says what to do next; the CLI
+prints it on one line and exits with the code of its class, never with a traceback.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit statuses, the contract with cron jobs and CI."""
+
+    OK = 0
+    DIFFERS = 1  # lineage differs from the expected file / a check failed
+    USAGE = 2  # usage or configuration error: nothing could be done
+    PARTIAL = 3  # some logs (or batches) failed, the rest was done
+    INTERRUPTED = 130
+
+
+class SparkLineageError(Exception):
+    """Base of every error sparklineage raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class UsageError(SparkLineageError):
+    """The command line or configuration asks for something impossible."""
+
+
+class NoLogsFoundError(UsageError):
+    """A path holds no Spark event log at all."""
+
+
+class LogReadError(SparkLineageError):
+    """One event log could not be read (whole or in part); others may still be fine."""
+
+    exit_code = ExitCode.PARTIAL
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.reason = message
+
+
+class CorruptLogError(LogReadError):
+    """The bytes of a log break its codec's framing (truncated or damaged file)."""
+
+
+class MalformedLineError(LogReadError):
+    """A line of an event log is not JSON; raised only under --strict, counted otherwise."""

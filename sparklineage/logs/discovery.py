@@ -1,0 +1,324 @@
+"""Find the applications in files and directories, in every layout Spark writes.
+
+One :class:`LogSource` is one application attempt: the file or files that hold its events,
+in the order they must be read, with what the layout says about it (codec, still running,
+compacted). Layouts:
+
+- ``single``: ``{appId}[_{attempt}][.{codec}][.inprogress]``, one file.
+- ``rolling``: ``eventlog_v2_{appId}[_{attempt}]/events_{N}_…[.{codec}][.compact]``, read in
+  N order; complete once an ``appstatus_…`` marker without ``.inprogress`` is there.
+- ``databricks``: cluster log delivery, ``eventlog`` plus rolled
+  ``eventlog-YYYY-MM-DD--HH-MM[.gz]``, in time order with the bare ``eventlog`` last.
+- ``legacy``: Spark 1.0–1.2 directories, ``EVENT_LOG_{N}`` plus ``SPARK_VERSION_…`` and
+  ``APPLICATION_COMPLETE`` marker files.
+
+Files are recognised by content, not by name: whatever decodes to ``{"Event":`` is a log,
+whatever name it has (public logs are called ``event_log_1``, ``eventlog.zstd``…). Other
+files in a directory are passed over quietly; a file named on the command line that is not a
+log is a problem reported for that file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sparklineage.errors import LogReadError, NoLogsFoundError, UsageError
+from sparklineage.logs.codecs import SNIFF_BYTES, SUFFIXES, Codec, open_decoded, sniff_codec
+
+ROLLING_PREFIX = "eventlog_v2_"
+INPROGRESS = ".inprogress"
+COMPACT = ".compact"
+_ROLLING_PART = re.compile(r"^events_(\d+)_(.+)$")
+_DATABRICKS_ROLLED = re.compile(r"^eventlog-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2})(\..+)?$")
+_LEGACY_PART = re.compile(r"^EVENT_LOG_(\d+)$")
+_LEGACY_VERSION = "SPARK_VERSION_"
+# Names Spark gives application ids: a file named so that is no readable log is a problem.
+_APP_ID_NAME = re.compile(r"^(app|local|application|spark|driver)[-_]")
+_EVENT_START = b'{"Event":'
+
+
+@dataclass(frozen=True)
+class LogFile:
+    """One file of an application's log, with the codec its bytes are in."""
+
+    path: str
+    codec: Codec
+    size: int
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """One application attempt's log as it lies on disk."""
+
+    name: str  # application id as the file or directory names it (events may say otherwise)
+    path: str  # the file or directory the user would point at
+    layout: str  # single | rolling | databricks | legacy
+    files: tuple[LogFile, ...]
+    in_progress: bool  # the layout says the application was still running
+    compacted: bool = False  # the History Server compacted part of it (SQL executions lost)
+    spark_version_hint: str | None = None  # from legacy marker files, when events lack it
+    notes: tuple[str, ...] = ()  # what the layout itself tells the user (warnings)
+
+    @property
+    def codec(self) -> Codec:
+        """The codec of the log (of its last file, where a layout mixes them)."""
+        return self.files[-1].codec if self.files else Codec.NONE
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What was found under the paths given: applications, and files that could not be used."""
+
+    sources: tuple[LogSource, ...]
+    problems: tuple[LogReadError, ...]
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
+    """Find every application under ``paths`` (files or directories, walked recursively)."""
+    sources: list[LogSource] = []
+    problems: list[LogReadError] = []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+        if path.is_dir():
+            found = list(_walk(path, problems))
+            if not found and not problems:
+                raise NoLogsFoundError(
+                    f"{path}: no Spark event logs found (looked for files that decode to "
+                    'JSON lines starting with {"Event":, in every codec and layout)'
+                )
+            sources.extend(found)
+        else:
+            source = _named_file(path, problems)
+            if source is not None:
+                sources.append(source)
+    unique = {(s.layout, s.path): s for s in sources}
+    return Discovery(tuple(sorted(unique.values(), key=lambda s: s.path)), tuple(problems))
+
+
+def _walk(directory: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
+    """Yield the applications in ``directory`` and below, recognising layouts by shape."""
+    layout_source = _directory_layout(directory, problems)
+    if layout_source is not None:
+        yield layout_source
+        return
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(LogReadError(str(directory), f"cannot list directory ({exc.strerror})"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue  # .crc checksums, hidden files
+        if entry.is_dir():
+            yield from _walk(Path(entry.path), problems)
+        elif entry.is_file():
+            source = _single_file(Path(entry.path), problems, named=False)
+            if source is not None:
+                yield source
+
+
+def _directory_layout(directory: Path, problems: list[LogReadError]) -> LogSource | None:
+    """The application a directory holds as a whole (rolling, Databricks, legacy), if any."""
+    if directory.name.startswith(ROLLING_PREFIX):
+        return _rolling(directory, problems)
+    try:
+        names = {e.name for e in os.scandir(directory) if e.is_file()}
+    except OSError:
+        return None
+    if "eventlog" in names or any(_DATABRICKS_ROLLED.match(n) for n in names):
+        return _databricks(directory, names, problems)
+    if any(_LEGACY_PART.match(n) for n in names):
+        return _legacy(directory, names, problems)
+    return None
+
+
+def _named_file(path: Path, problems: list[LogReadError]) -> LogSource | None:
+    """A file the user named: a part of a directory layout stands for its whole directory."""
+    parent = path.parent
+    if parent.name.startswith(ROLLING_PREFIX) or (
+        path.name == "eventlog" or _DATABRICKS_ROLLED.match(path.name)
+    ):
+        return _directory_layout(parent, problems)
+    return _single_file(path, problems, named=True)
+
+
+def _single_file(path: Path, problems: list[LogReadError], *, named: bool) -> LogSource | None:
+    """A one-file application log, or None (with a problem when the user named the file)."""
+    name = path.name
+    in_progress = name.endswith(INPROGRESS)
+    stem = name.removesuffix(INPROGRESS)
+    log_file = _probe(path, problems, named=named)
+    if log_file is None:
+        return None
+    notes = _suffix_notes(stem, log_file.codec)
+    return LogSource(
+        name=_strip_codec_suffix(stem),
+        path=str(path),
+        layout="single",
+        files=(log_file,),
+        in_progress=in_progress,
+        compacted=stem.endswith(COMPACT),
+        notes=notes,
+    )
+
+
+def _rolling(directory: Path, problems: list[LogReadError]) -> LogSource | None:
+    """``eventlog_v2_{appId}`` directories: numbered parts and an appstatus marker."""
+    parts: list[tuple[int, Path]] = []
+    status_names: list[str] = []
+    for entry in os.scandir(directory):
+        match = _ROLLING_PART.match(entry.name)
+        if match:
+            parts.append((int(match.group(1)), Path(entry.path)))
+        elif entry.name.startswith("appstatus_"):
+            status_names.append(entry.name)
+    parts.sort()
+    files = _probe_parts((p for _, p in parts), problems)
+    if not files:
+        if not parts:
+            problems.append(
+                LogReadError(str(directory), "rolling log directory has no events_N_ files")
+            )
+        return None
+    notes: list[str] = []
+    numbers = [n for n, _ in parts]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        notes.append(f"rolling log parts are not consecutive ({numbers}): events may be missing")
+    compacted = any(p.name.removesuffix(INPROGRESS).endswith(COMPACT) for _, p in parts)
+    if not status_names:
+        notes.append("no appstatus_ marker in the rolling log directory: completion unknown")
+    return LogSource(
+        name=directory.name.removeprefix(ROLLING_PREFIX),
+        path=str(directory),
+        layout="rolling",
+        files=tuple(files),
+        in_progress=not any(not s.endswith(INPROGRESS) for s in status_names),
+        compacted=compacted,
+        notes=tuple(notes),
+    )
+
+
+def _databricks(directory: Path, names: set[str], problems: list[LogReadError]) -> LogSource | None:
+    """Databricks cluster log delivery: rolled ``eventlog-<time>[.gz]`` files, then ``eventlog``."""
+    rolled = sorted(n for n in names if _DATABRICKS_ROLLED.match(n))
+    ordered = [*rolled, "eventlog"] if "eventlog" in names else rolled
+    files = _probe_parts((directory / n for n in ordered), problems)
+    if not files:
+        return None
+    return LogSource(
+        name=directory.name,
+        path=str(directory),
+        layout="databricks",
+        files=tuple(files),
+        in_progress=False,
+    )
+
+
+def _legacy(directory: Path, names: set[str], problems: list[LogReadError]) -> LogSource | None:
+    """Spark 1.0–1.2 log directories, with their version and completion in marker files."""
+    parts = sorted((int(m.group(1)), n) for n in names if (m := _LEGACY_PART.match(n)))
+    files = _probe_parts((directory / n for _, n in parts), problems)
+    if not files:
+        return None
+    version = next(
+        (n.removeprefix(_LEGACY_VERSION) for n in names if n.startswith(_LEGACY_VERSION)), None
+    )
+    return LogSource(
+        name=directory.name,
+        path=str(directory),
+        layout="legacy",
+        files=tuple(files),
+        in_progress="APPLICATION_COMPLETE" not in names,
+        spark_version_hint=version,
+    )
+
+
+def _probe_parts(paths: Iterable[Path], problems: list[LogReadError]) -> list[LogFile]:
+    """The readable files among the parts of a directory layout, in the order given."""
+    return [f for p in paths if (f := _probe(p, problems, named=True, part=True)) is not None]
+
+
+def _probe(
+    path: Path, problems: list[LogReadError], *, named: bool, part: bool = False
+) -> LogFile | None:
+    """Recognise an event-log file by its bytes; None if it is not one.
+
+    A file that should be a log (named by the user, part of a layout, compressed by a Spark
+    codec, or named like an application id) but is not readable as one is recorded as a
+    problem; any other file is something else kept in the directory, passed over quietly.
+    An empty ``part`` of a layout is the file Spark has just opened: skipped, no problem.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        problems.append(LogReadError(str(path), f"cannot read ({exc.strerror})"))
+        return None
+    codec = sniff_codec(head)
+    reason = _not_a_log_reason(path, codec, head)
+    if part and size == 0:
+        return None
+    if reason is None:
+        return LogFile(str(path), codec or Codec.NONE, size)
+    expected = named or (
+        size > 0 and (codec not in (None, Codec.NONE) or _looks_like_log(path.name))
+    )
+    if expected:
+        problems.append(LogReadError(str(path), reason))
+    return None
+
+
+def _not_a_log_reason(path: Path, codec: Codec | None, head: bytes) -> str | None:
+    """Why the file is not a readable event log, or None when it is one."""
+    if not head:
+        return "empty file: no events yet (or not an event log)"
+    if codec is None:
+        return f"not a Spark event log (starts with bytes {head.hex(' ')})"
+    try:
+        with open_decoded(str(path), codec) as stream:
+            start = stream.read(len(_EVENT_START))
+    except LogReadError as exc:
+        return exc.reason
+    if not start:
+        return f"empty {codec.value} stream: no events yet"
+    if start != _EVENT_START:
+        what = "JSON" if codec is Codec.NONE else f"{codec.value} data"
+        return f'{what} that is not a Spark event log (no {{"Event": at its start)'
+    return None
+
+
+def _looks_like_log(name: str) -> bool:
+    """Named like an application's log: an application id, a codec suffix or .inprogress."""
+    stem = name.removesuffix(INPROGRESS)
+    return (
+        name != stem
+        or bool(_APP_ID_NAME.match(name))
+        or stem.removesuffix(COMPACT).rpartition(".")[2] in SUFFIXES
+    )
+
+
+def _suffix_notes(stem: str, codec: Codec) -> tuple[str, ...]:
+    """A note when the name's codec suffix disagrees with what the bytes are."""
+    suffix = stem.removesuffix(COMPACT).rpartition(".")[2]
+    named = SUFFIXES.get(suffix)
+    if named is not None and named is not codec:
+        return (f"file is named .{suffix} but holds {codec.value} data; read as {codec.value}",)
+    return ()
+
+
+def _strip_codec_suffix(stem: str) -> str:
+    """The application id part of a single-file log name."""
+    stem = stem.removesuffix(COMPACT)
+    base, dot, suffix = stem.rpartition(".")
+    return base if dot and suffix in SUFFIXES else stem

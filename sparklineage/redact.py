@@ -1,0 +1,42 @@
+"""Secrets never leave sparklineage: the one place that decides what is a secret.
+
+Spark redacts some values itself (``spark.redaction.regex``, JDBC URLs in plans), but not
+all of them and not in every version, so everything taken from a log that could hold a
+credential (properties, URLs) goes through here before it is kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED = "*********(redacted)"
+
+# Property names whose values are secrets (Spark's own default regex, widened for storage keys).
+_SECRET_NAME = re.compile(
+    r"(?i)secret|password|passwd|pwd|token|credential|access[._-]?key|account[._-]?key"
+    r"|sas|signature|private[._-]?key|apikey|api[._-]?key|\bauth\b"
+)
+# user:password@ in any URL, and secret-named query or JDBC parameters.
+_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:password|passwd|pwd|user|username|sig|sas|token|accountkey|secret|apikey"
+    r"|access_token|client_secret)=)[^&;]*"
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a property of this name holds a secret."""
+    return bool(_SECRET_NAME.search(name))
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user info and secret query/JDBC parameters (SAS tokens, passwords)."""
+    url = _URL_USERINFO.sub("", url)
+    return _URL_SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, url)
+
+
+def redact_property(name: str, value: str) -> str:
+    """A property value fit to keep: secrets replaced, credentials stripped from URLs."""
+    if is_secret_name(name):
+        return REDACTED
+    return redact_url(value) if "://" in value or "jdbc:" in value else value

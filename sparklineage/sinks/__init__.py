@@ -1,0 +1,1 @@
+"""Outputs: the JSON lineage report, and its text rendering for people."""

@@ -1,0 +1,62 @@
+"""The lineage report, sparklineage's own versioned JSON output (documented in docs/report.md).
+
+Stable and diff-friendly: applications sorted by id and attempt, keys in a fixed order,
+times as ISO-8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from sparklineage.application import Application
+
+SCHEMA = "sparklineage.report/1"
+
+
+def iso_time(millis: int | None) -> str | None:
+    """Epoch milliseconds as ``2024-01-01T12:00:00.123Z``."""
+    if millis is None:
+        return None
+    moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def application_entry(app: Application) -> dict[str, Any]:
+    """One application as the report shows it."""
+    return {
+        "id": app.id,
+        "attempt": app.attempt,
+        "name": app.name,
+        "user": app.user,
+        "spark_version": app.spark_version,
+        "start": iso_time(app.start),
+        "end": iso_time(app.end),
+        "source": app.source,
+        "complete": app.complete,
+        "layout": app.layout,
+        "codec": app.codec,
+        "sql_executions": app.sql_executions,
+        "malformed_lines": app.malformed_lines,
+        "read_error": app.read_error,
+        "warnings": list(app.warnings),
+    }
+
+
+def sort_key(app: Application) -> tuple[str, str, str]:
+    return (app.id, app.attempt or "", app.source)
+
+
+def report_document(applications: Iterable[Application]) -> dict[str, Any]:
+    """The whole report for a run."""
+    return {
+        "schema": SCHEMA,
+        "applications": [application_entry(a) for a in sorted(applications, key=sort_key)],
+    }
+
+
+def render_json(applications: Iterable[Application]) -> bytes:
+    return orjson.dumps(report_document(applications), option=orjson.OPT_INDENT_2) + b"\n"
