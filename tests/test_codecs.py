@@ -13,7 +13,7 @@ from tests.framing import ENCODERS
 COMPRESSED = [c for c in ENCODERS if c != "none"]
 json_lines = st.lists(
     st.dictionaries(st.text(max_size=8), st.text(max_size=40), max_size=4).map(
-        lambda d: ('{"Event":"X","d":%r}' % sorted(d.items())).encode()
+        lambda d: f'{{"Event":"X","d":{sorted(d.items())!r}}}'.encode()
     ),
     max_size=60,
 )
@@ -26,7 +26,9 @@ def write(tmp_path, name: str, data: bytes) -> str:
 
 
 @pytest.mark.parametrize("codec", list(ENCODERS))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=5000), block=st.integers(min_value=1, max_value=3000))
 def test_decoding_inverts_the_framing_for_any_bytes_and_block_size(tmp_path, codec, data, block):
     path = write(tmp_path, f"log.{codec}", ENCODERS[codec](data, block))
@@ -35,7 +37,9 @@ def test_decoding_inverts_the_framing_for_any_bytes_and_block_size(tmp_path, cod
 
 
 @pytest.mark.parametrize("codec", list(ENCODERS))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(lines=json_lines, block=st.integers(min_value=7, max_value=500))
 def test_lines_survive_blocks_that_split_them(tmp_path, codec, lines, block):
     text = b"".join(line + b"\n" for line in lines)

@@ -1,0 +1,49 @@
+"""Shared test helpers: where the real logs are, and running the CLI as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "eventlogs"
+CORPUS = ROOT.parent / "shared" / "corpus" / "public"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return orjson.loads(self.stdout)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> Run:
+    """Run `python -m sparklineage` as a user would: exit code, stdout and stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sparklineage", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def fixture_index() -> list[dict]:
+    """The generated fixtures, as tests/fixtures/generate.py recorded them."""
+    return orjson.loads((FIXTURES / "index.json").read_bytes())
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("the public event-log corpus (../shared/corpus/public) is not on this machine")
+    return CORPUS
