@@ -275,7 +275,7 @@ class _ZstdFramesReader(_BlockReader):
                 break
             data = self._frame.unused_data
             self._frame = self._decompressor.decompressobj()
-        return b"".join(parts)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class _GzipReader(_BlockReader):
