@@ -1,7 +1,7 @@
 """One application attempt, read from its log: who ran it, on what Spark, and how it went.
 
-This is the fold over an application's event stream; the lineage of its queries is added
-to the same pass by the lineage stage.
+This is the one pass over an application's event stream: the summary is folded here, and
+every event is also handed to the lineage stage, which builds the application's queries.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from sparklineage.events import (
     LogStart,
     SQLExecutionStart,
 )
+from sparklineage.lineage.model import Query
+from sparklineage.lineage.queries import LineageCollector
 from sparklineage.logs import LogSource
 
 
@@ -38,6 +40,7 @@ class Application:
     codec: str
     sql_executions: int
     malformed_lines: int
+    queries: tuple[Query, ...] = ()
     warnings: tuple[str, ...] = ()
     read_error: str | None = None  # the log could not be read to its end
 
@@ -51,8 +54,10 @@ class _Summary:
     end: ApplicationEnd | None = None
     sql_executions: int = 0
     warnings: list[str] = field(default_factory=list)
+    lineage: LineageCollector = field(default_factory=LineageCollector)
 
     def add(self, event: Event) -> None:
+        self.lineage.add(event)
         if isinstance(event, SQLExecutionStart):
             self.sql_executions += 1
         elif isinstance(event, LogStart):
@@ -110,6 +115,7 @@ def _freeze(
         codec=source.codec.value,
         sql_executions=summary.sql_executions,
         malformed_lines=stream.stats.malformed_lines,
+        queries=summary.lineage.queries(),
         warnings=tuple(warnings),
         read_error=read_error,
     )

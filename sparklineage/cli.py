@@ -17,7 +17,8 @@ import click
 
 from sparklineage import __version__
 from sparklineage.application import Application, read_application
-from sparklineage.errors import ExitCode, LogReadError, SparkLineageError
+from sparklineage.check import differences, expected_document, load_expected, render_expected
+from sparklineage.errors import ExitCode, LogReadError, SparkLineageError, UsageError
 from sparklineage.logs import LogSource, discover
 from sparklineage.sinks.report import render_json
 from sparklineage.sinks.text import render_text
@@ -36,7 +37,18 @@ def cli() -> None:
     Examples:
       sparklineage extract /var/log/spark-events
       sparklineage extract app-20240101120000-0001.zstd --format json -o report.json
+      sparklineage check build/spark-events --expected lineage.expected.json
     """
+
+
+_progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr. Default: on a terminal, for large inputs.",
+)
+_strict_option = click.option(
+    "--strict", is_flag=True, help="Fail a log at its first malformed line."
+)
 
 
 @cli.command()
@@ -50,12 +62,8 @@ def cli() -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
 )
-@click.option("--strict", is_flag=True, help="Fail a log at its first malformed line.")
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Progress bar on stderr. Default: on a terminal, for large inputs.",
-)
+@_strict_option
+@_progress_option
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also print each application's warnings on stderr."
 )
@@ -67,7 +75,7 @@ def extract(
     progress: bool | None,
     verbose: bool,
 ) -> None:
-    """Read event logs and report each application and what it ran.
+    """Read event logs and report each application and the lineage of its queries.
 
     PATH is an event log file (any codec: zstd, lz4, snappy, lzf, gzip, plain), a rolling
     eventlog_v2_* directory, a Databricks cluster-log directory, or a Spark History Server
@@ -85,14 +93,66 @@ def extract(
     """
     found = discover(paths)
     applications = _read_all(found.sources, strict=strict, progress=progress)
+    _report_problems(found.problems, applications, verbose=verbose)
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
     data = render_json(applications) if fmt == "json" else render_text(applications).encode()
     _write_output(data, output)
-    failures = [*found.problems, *(a for a in applications if a.read_error)]
-    _report_problems(found.problems, applications, verbose=verbose)
-    if failures:
+    if found.problems or any(a.read_error for a in applications):
         sys.exit(ExitCode.PARTIAL)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--expected",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The expected-lineage file to compare with (written by --update).",
+)
+@click.option("--update", is_flag=True, help="Write the lineage of PATH to the expected file.")
+@_strict_option
+@_progress_option
+def check(
+    paths: Sequence[str], expected: str, update: bool, strict: bool, progress: bool | None
+) -> None:
+    """Compare the lineage of event logs with an expected file, for CI.
+
+    The expected file holds, per application name, each query's operation, status, and
+    what it read and wrote: nothing that changes from run to run (ids, times, log paths).
+
+    \b
+    Examples:
+      sparklineage check build/spark-events --expected lineage.expected.json --update
+      sparklineage check build/spark-events --expected lineage.expected.json
+
+    Exit status: 0 when the lineage is as expected (or --update wrote it), 1 when it
+    differs (the differences are printed), 2 on usage errors, 3 when a log could not be read.
+    """
+    found = discover(paths)
+    applications = _read_all(found.sources, strict=strict, progress=progress)
+    _report_problems(found.problems, applications, verbose=False)
+    if found.problems or any(a.read_error for a in applications):
+        click.echo("sparklineage: not compared: some logs could not be read", err=True)
+        sys.exit(ExitCode.PARTIAL)
+    queries = sum(len(a.queries) for a in applications)
+    if update:
+        _write_output(render_expected(applications), expected)
+        click.echo(
+            f"wrote {expected}: {len(applications)} applications, {queries} queries", err=True
+        )
+        return
+    try:
+        with open(expected, "rb") as handle:
+            wanted = load_expected(handle.read(), expected)
+    except FileNotFoundError:
+        raise UsageError(f"{expected}: no such file; write it with --update") from None
+    changes = differences(wanted, expected_document(applications)["applications"])
+    if changes:
+        click.echo(f"lineage differs from {expected}:")
+        click.echo("\n".join(f"  {line}" for line in changes))
+        sys.exit(ExitCode.DIFFERS)
+    click.echo(f"lineage matches {expected}: {len(applications)} applications, {queries} queries")
 
 
 def _read_all(

@@ -16,8 +16,9 @@ _SECRET_NAME = re.compile(
     r"(?i)secret|password|passwd|pwd|token|credential|access[._-]?key|account[._-]?key"
     r"|sas|signature|private[._-]?key|apikey|api[._-]?key|\bauth\b"
 )
-# user:password@ in any URL, and secret-named query or JDBC parameters.
-_URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+# user:password@ in any URL (not container@account of wasbs/abfss), and secret-named query or
+# JDBC parameters.
+_URL_USERINFO = re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]*@")
 _URL_SECRET_PARAM = re.compile(
     r"(?i)([?&;](?:password|passwd|pwd|user|username|sig|sas|token|accountkey|secret|apikey"
     r"|access_token|client_secret)=)[^&;]*"
@@ -30,7 +31,7 @@ def is_secret_name(name: str) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """``url`` without user info and secret query/JDBC parameters (SAS tokens, passwords)."""
+    """``url`` without ``user:password@`` and secret query/JDBC parameters (SAS, passwords)."""
     url = _URL_USERINFO.sub("", url)
     return _URL_SECRET_PARAM.sub(lambda m: m.group(1) + REDACTED, url)
 

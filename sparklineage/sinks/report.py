@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 
 from sparklineage.application import Application
+from sparklineage.lineage.model import Query
+from sparklineage.lineage.naming import Dataset
 
 SCHEMA = "sparklineage.report/1"
 
@@ -43,7 +45,39 @@ def application_entry(app: Application) -> dict[str, Any]:
         "malformed_lines": app.malformed_lines,
         "read_error": app.read_error,
         "warnings": list(app.warnings),
+        "queries": [query_entry(q) for q in app.queries],
     }
+
+
+def query_entry(query: Query) -> dict[str, Any]:
+    """One query as the report shows it."""
+    return {
+        "execution_id": query.execution_id,
+        "child_execution_ids": list(query.child_execution_ids),
+        "operation": query.operation,
+        "status": query.status,
+        "description": query.description,
+        "start": iso_time(query.start),
+        "end": iso_time(query.end),
+        "inputs": [dataset_entry(d) for d in query.inputs],
+        "outputs": [dataset_entry(d) for d in query.outputs],
+        "columns": [],
+        "unsupported": list(query.unsupported),
+        "warnings": list(query.warnings),
+        "error": query.error,
+    }
+
+
+def dataset_entry(dataset: Dataset) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": dataset.id,
+        "kind": dataset.kind,
+        "location": dataset.location,
+        "format": dataset.format,
+    }
+    if dataset.truncated:
+        entry["truncated"] = True
+    return entry
 
 
 def sort_key(app: Application) -> tuple[str, str, str]:

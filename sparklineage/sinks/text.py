@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sparklineage.application import Application
+from sparklineage.lineage.model import Query
 from sparklineage.sinks.report import iso_time, sort_key
 
 
@@ -26,4 +27,14 @@ def _application_block(app: Application) -> str:
     if app.read_error:
         lines.append(f"  error: {app.read_error}")
     lines.extend(f"  warning: {w}" for w in app.warnings)
+    lines.extend(_query_line(q) for q in app.queries)
     return "\n".join(lines) + "\n"
+
+
+def _query_line(query: Query) -> str:
+    """``  #3 ctas: table:a, path:b → table:c`` with the status when it is not a success."""
+    reads = ", ".join(d.id for d in query.inputs) or "–"
+    writes = ", ".join(d.id for d in query.outputs) or "–"
+    status = "" if query.status == "succeeded" else f" [{query.status}]"
+    unsupported = f"  (unsupported: {', '.join(query.unsupported)})" if query.unsupported else ""
+    return f"  #{query.execution_id} {query.operation}{status}: {reads} → {writes}{unsupported}"

@@ -1,0 +1,105 @@
+"""``sparklineage check``: the lineage of a run against an expected file, as a readable diff.
+
+The expected file keeps only what does not change from one run of the same job to the next:
+applications by name (their ids are new every run), queries by execution id with their
+operation, status, and the ids of what they read and wrote. No times, no log paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from sparklineage.application import Application
+from sparklineage.errors import UsageError
+
+SCHEMA = "sparklineage.expected/1"
+
+
+def expected_document(applications: Iterable[Application]) -> dict[str, Any]:
+    """The deterministic, sorted lineage of a run: what the expected file holds."""
+    return {"schema": SCHEMA, "applications": _by_name(applications)}
+
+
+def render_expected(applications: Iterable[Application]) -> bytes:
+    return orjson.dumps(expected_document(applications), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _by_name(applications: Iterable[Application]) -> dict[str, Any]:
+    """Applications keyed by name; a name met twice gets ``#2``, ``#3`` in start order."""
+    keyed: dict[str, Any] = {}
+    for app in sorted(applications, key=lambda a: (a.name or a.id, a.start or 0, a.attempt or "")):
+        base = app.name or app.id
+        key, n = base, 1
+        while key in keyed:
+            n += 1
+            key = f"{base}#{n}"
+        keyed[key] = {
+            str(q.execution_id): {
+                "operation": q.operation,
+                "status": q.status,
+                "inputs": [d.id for d in q.inputs],
+                "outputs": [d.id for d in q.outputs],
+            }
+            for q in app.queries
+        }
+    return keyed
+
+
+def load_expected(data: bytes, source: str) -> dict[str, Any]:
+    """The applications of an expected file, or a usage error saying what is wrong with it."""
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{source}: not a JSON expected-lineage file ({exc})") from None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise UsageError(f"{source}: not a sparklineage expected file (schema {SCHEMA!r} missing)")
+    return document["applications"]
+
+
+def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    """What changed, one line each: applications, queries, operations, edges."""
+    lines: list[str] = []
+    for name in sorted(expected.keys() | actual.keys()):
+        if name not in actual:
+            lines.append(f"- application {name!r}: expected, not in the logs")
+        elif name not in expected:
+            lines.append(f"+ application {name!r}: in the logs, not expected")
+        else:
+            lines.extend(
+                f"application {name!r}: {d}"
+                for d in _query_differences(expected[name], actual[name])
+            )
+    return lines
+
+
+def _query_differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for execution in sorted(expected.keys() | actual.keys(), key=int):
+        old, new = expected.get(execution), actual.get(execution)
+        if new is None:
+            lines.append(f"- query #{execution} {_summary(old)}")
+        elif old is None:
+            lines.append(f"+ query #{execution} {_summary(new)}")
+        else:
+            lines.extend(f"query #{execution}: {d}" for d in _edge_differences(old, new))
+    return lines
+
+
+def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    lines = []
+    for field in ("operation", "status"):
+        if old[field] != new[field]:
+            lines.append(f"{field} {old[field]} → {new[field]}")
+    for side, verb in (("inputs", "reads"), ("outputs", "writes")):
+        lines.extend(f"- {verb} {d}" for d in sorted(set(old[side]) - set(new[side])))
+        lines.extend(f"+ {verb} {d}" for d in sorted(set(new[side]) - set(old[side])))
+    return lines
+
+
+def _summary(query: dict[str, Any]) -> str:
+    reads = ", ".join(query["inputs"]) or "–"
+    writes = ", ".join(query["outputs"]) or "–"
+    return f"{query['operation']}: {reads} → {writes}"

@@ -1,0 +1,53 @@
+"""What the lineage stage produces: one :class:`Query` per query the user ran."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sparklineage.lineage.naming import Dataset
+
+OPERATIONS = (
+    "create_database", "alter_database", "drop_database", "create_table", "alter_table",
+    "rename_table", "drop_table", "truncate_table", "create_view", "drop_view", "ctas", "insert",
+    "insert_overwrite", "load_data", "insert_overwrite_directory", "write_path", "save_as_table",
+    "stream_write", "rdd_write", "refresh", "read_only", "unknown",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one plan node, logical relation or catalog event says a query did."""
+
+    operation: str | None = None
+    reads: tuple[Dataset, ...] = ()
+    writes: tuple[Dataset, ...] = ()
+    warnings: tuple[str, ...] = ()
+    attributes: tuple[int, ...] = ()  # expression ids a read node outputs (``name#id``)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query: a root SQL execution with its children folded in, or one streaming run."""
+
+    execution_id: int
+    child_execution_ids: tuple[int, ...]
+    operation: str
+    status: str  # succeeded | failed | running
+    description: str
+    start: int | None
+    end: int | None
+    inputs: tuple[Dataset, ...]
+    outputs: tuple[Dataset, ...]
+    unsupported: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def merge_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
+    """One entry per id, details merged, sorted by id (stable, diff-friendly)."""
+    by_id: dict[str, Dataset] = {}
+    for dataset in datasets:
+        seen = by_id.get(dataset.id)
+        by_id[dataset.id] = seen.merged(dataset) if seen else dataset
+    return tuple(by_id[k] for k in sorted(by_id))

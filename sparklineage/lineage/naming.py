@@ -1,0 +1,173 @@
+"""A dataset's identity: one normalised id, computed here and nowhere else.
+
+The same table or path read by two queries, in two applications, must get the same id (and,
+later, the same Atlas qualifiedName), so every naming rule lives in this module:
+
+- ``table:<db>.<table>``: lower-case; Spark's session catalog (``spark_catalog``) dropped,
+  other catalogs kept (``table:<catalog>.<db>.<table>``); unqualified names in ``default``.
+- ``view:<db>.<view>``, or ``view:<name>`` for a temporary view (it has no database).
+- ``path:<uri>``: scheme kept; ``file:/x``, ``file:///x`` and a bare ``/x`` (on a local file
+  system) are one path; no trailing slash, no ``//`` or ``/./`` inside.
+- ``jdbc:<url without credentials>#<table>``, ``kafka:<bootstrap servers>#<topic>``,
+  ``database:<db>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sparklineage.redact import redact_url
+
+SESSION_CATALOG = "spark_catalog"
+DEFAULT_DATABASE = "default"
+TRUNCATION_MARK = "..."
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$")
+_JDBC_PARAMS = re.compile(r"[?;].*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Something a query reads or writes, by its id, with what the log says of it."""
+
+    id: str
+    kind: str  # table | view | path | jdbc | kafka | database
+    location: str | None = None  # a table's storage path, when the log shows it
+    format: str | None = None
+    truncated: bool = False  # Spark cut the name in the plan; the id may be incomplete
+
+    def merged(self, other: Dataset) -> Dataset:
+        """The same dataset seen twice: keep every detail either sighting had."""
+        return Dataset(
+            id=self.id,
+            kind=self.kind,
+            location=self.location or other.location,
+            format=self.format or other.format,
+            truncated=self.truncated and other.truncated,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NamingContext:
+    """What the application's environment says about names (warehouse, default file system)."""
+
+    default_fs: str | None = None  # fs.defaultFS: the file system of scheme-less paths
+    warehouse: str | None = None  # spark.sql.warehouse.dir
+    catalogs: tuple[tuple[str, str], ...] = ()  # (name, implementation class), spark.sql.catalog.*
+
+    def catalog_named_by_class(self, class_name: str) -> str | None:
+        """The one catalog configured with this class (plans print V2 catalogs as class@hash)."""
+        names = [name for name, cls in self.catalogs if cls == class_name]
+        return names[0] if len(names) == 1 else None
+
+
+def table_parts(identifier: str) -> list[str]:
+    """The parts of ``\\`cat\\`.\\`db\\`.\\`t\\```, ``db.t`` or ``t``, unquoted."""
+    text = identifier.strip()
+    if "`" in text:
+        return [p.replace("``", "`") for p in re.findall(r"`((?:[^`]|``)*)`", text)]
+    return [p for p in text.split(".") if p]
+
+
+def table(
+    identifier: str,
+    *,
+    location: str | None = None,
+    fmt: str | None = None,
+    ctx: NamingContext | None = None,
+) -> Dataset:
+    """A catalog table from its identifier as Spark prints it."""
+    return Dataset(
+        id=f"table:{qualified_name(identifier)}",
+        kind="table",
+        location=path_uri(location, ctx) if location else None,
+        format=fmt.lower() if fmt else None,
+        truncated=identifier.endswith(TRUNCATION_MARK),
+    )
+
+
+def qualified_name(identifier: str) -> str:
+    """``db.table`` (or ``catalog.db.table`` outside the session catalog), lower-case."""
+    parts = [p.lower() for p in table_parts(identifier)]
+    if len(parts) >= 3 and parts[0] == SESSION_CATALOG:
+        parts = parts[1:]
+    if len(parts) == 1:
+        parts = [DEFAULT_DATABASE, *parts]
+    return ".".join(parts)
+
+
+def view(identifier: str, *, temporary: bool) -> Dataset:
+    if temporary:
+        return Dataset(id=f"view:{table_parts(identifier)[-1].lower()}", kind="view")
+    return Dataset(id=f"view:{qualified_name(identifier)}", kind="view")
+
+
+def database(name: str) -> Dataset:
+    parts = [p.lower() for p in table_parts(name)]
+    if len(parts) >= 2 and parts[0] == SESSION_CATALOG:
+        parts = parts[1:]
+    return Dataset(id=f"database:{'.'.join(parts)}", kind="database")
+
+
+def path(uri: str, *, fmt: str | None = None, ctx: NamingContext | None = None) -> Dataset:
+    """A path dataset; a path Spark truncated is flagged, never silently wrong."""
+    return Dataset(
+        id=f"path:{path_uri(uri, ctx)}",
+        kind="path",
+        format=fmt.lower() if fmt else None,
+        truncated=uri.rstrip().endswith(TRUNCATION_MARK),
+    )
+
+
+def path_uri(uri: str, ctx: NamingContext | None = None) -> str:
+    """Normalise a path: scheme kept (the default file system's when it has none), no
+    credentials, no duplicate or trailing slashes; local paths as ``file:/x``."""
+    scheme, rest = _split_scheme(redact_url(uri.strip()), ctx)
+    if scheme == "file":
+        return "file:" + _clean(_strip_local_authority(rest))
+    if rest.startswith("//"):
+        authority, _, tail = rest[2:].partition("/")
+        tail = _clean("/" + tail)
+        return f"{scheme}://{authority}" + ("" if tail == "/" else tail)
+    return f"{scheme}:{_clean(rest)}"
+
+
+def _split_scheme(uri: str, ctx: NamingContext | None) -> tuple[str, str]:
+    match = _SCHEME.match(uri)
+    if match and len(match.group(1)) > 1:  # one letter would be a Windows drive
+        return match.group(1).lower(), match.group(2)
+    default = (ctx.default_fs if ctx else None) or "file:///"
+    scheme, _, root = default.partition(":")
+    return scheme.lower(), root.rstrip("/") + "/" + uri.lstrip("/")
+
+
+def _strip_local_authority(rest: str) -> str:
+    """``///x`` and ``//localhost/x`` are the local ``/x``."""
+    if rest.startswith("//"):
+        authority, _, tail = rest[2:].partition("/")
+        if authority in ("", "localhost"):
+            return "/" + tail
+    return rest
+
+
+def _clean(p: str) -> str:
+    p = re.sub(r"/+", "/", p)
+    p = re.sub(r"/(\./)+", "/", p)
+    return p.rstrip("/") or "/"
+
+
+def relation(expression_ids: list[int]) -> Dataset:
+    """A relation the plan shows only by its columns' expression ids (a temporary view over a
+    path, say): resolved later against a scan of the same ids, which names its files."""
+    return Dataset(id="relation:" + ",".join(map(str, sorted(expression_ids))), kind="relation")
+
+
+def jdbc(url: str | None, table_name: str) -> Dataset:
+    """A JDBC table; the URL without credentials, or ``redacted`` when Spark hid it."""
+    clean = _JDBC_PARAMS.sub("", redact_url(url)) if url and "redacted" not in url else "redacted"
+    return Dataset(id=f"jdbc:{clean}#{table_name.strip()}", kind="jdbc", format="jdbc")
+
+
+def kafka(servers: str | None, topic: str) -> Dataset:
+    return Dataset(id=f"kafka:{servers or 'unknown'}#{topic}", kind="kafka", format="kafka")

@@ -1,0 +1,361 @@
+"""From an application's events to its queries: executions analysed, children folded into roots.
+
+Each SQL execution's plan is analysed as soon as it arrives (rules over the tree, logical
+relations in the text) and only the small :class:`Effect` list is kept, so memory does not
+grow with plan sizes. At the end executions are grouped by their root (``rootExecutionId``,
+3.4+; a parent may be logged after its child), micro-batches by their streaming run, and
+each group becomes one :class:`Query`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sparklineage.events import (
+    CatalogEvent,
+    EnvironmentUpdate,
+    Event,
+    JobEnd,
+    JobStart,
+    SQLAdaptiveExecutionUpdate,
+    SQLExecutionEnd,
+    SQLExecutionStart,
+    StreamingQueryProgress,
+)
+from sparklineage.lineage import naming
+from sparklineage.lineage.model import Effect, Query, merge_datasets
+from sparklineage.lineage.naming import Dataset, NamingContext
+from sparklineage.lineage.rules import (
+    LOGICAL_RULES,
+    NodeView,
+    arguments_of,
+    extended_relations,
+    find_rule,
+    is_unsupported,
+)
+from sparklineage.lineage.streams import stream_datasets
+from sparklineage.plan import parse_plan_text, plan_tree
+
+DESCRIPTION_LIMIT = 2000
+CATALOG_PREFIX = "spark.sql.catalog."
+_MICRO_BATCH = re.compile(r"\nid = [0-9a-f-]{36}\nrunId = ([0-9a-f-]{36})\nbatch = \d+\s*$")
+# The operation of a query whose executions disagree: the command the user typed wins.
+_WRITE_OPS = ("insert_overwrite_directory", "load_data", "insert_overwrite", "insert", "write_path")
+
+
+@dataclass
+class _Execution:
+    execution_id: int
+    root_id: int
+    description: str = ""
+    start: int | None = None
+    end: int | None = None
+    ended: bool = False
+    error: str | None = None
+    run_id: str | None = None  # the streaming run of a micro-batch
+    echo: bool = False  # a bare ``CommandResult``: the spark-sql CLI's echo of a command
+    own: list[Effect] = field(default_factory=list)  # from the plan
+    catalog: list[Effect] = field(default_factory=list)  # from catalog events
+    unsupported: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Stream:
+    name: str | None
+    inputs: set[Dataset] = field(default_factory=set)
+    outputs: set[Dataset] = field(default_factory=set)
+
+
+class LineageCollector:
+    """Fed every event of one application in order; :meth:`queries` gives its lineage."""
+
+    def __init__(self) -> None:
+        self._executions: dict[int, _Execution] = {}
+        self._open: list[int] = []  # started, not ended: catalog events belong to the last
+        self._job_execution: dict[int, int] = {}
+        self._streams: dict[str, _Stream] = {}
+        self._read_by_attribute: dict[int, Dataset] = {}  # expression id -> what a scan read
+        self.naming = NamingContext()
+
+    def add(self, event: Event) -> None:
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    # -------------------------------------------------------------- event handlers
+
+    def _environment(self, event: EnvironmentUpdate) -> None:
+        default_fs = event.get("spark.hadoop.fs.defaultFS") or event.get("fs.defaultFS")
+        catalogs = tuple(
+            (key.removeprefix(CATALOG_PREFIX), value)
+            for key, value in event.properties
+            if key.startswith(CATALOG_PREFIX) and "." not in key.removeprefix(CATALOG_PREFIX)
+        )
+        self.naming = NamingContext(
+            default_fs=default_fs, warehouse=event.get("spark.sql.warehouse.dir"), catalogs=catalogs
+        )
+
+    def _execution_start(self, event: SQLExecutionStart) -> None:
+        execution = self._execution(event.execution_id)
+        execution.root_id = (
+            event.root_execution_id if event.root_execution_id is not None else event.execution_id
+        )
+        execution.description = event.description[:DESCRIPTION_LIMIT]
+        execution.start = event.time
+        micro_batch = _MICRO_BATCH.search(event.description)
+        execution.run_id = micro_batch.group(1) if micro_batch else None
+        self._analyse(execution, event.plan_info, event.plan_description)
+        self._open.append(event.execution_id)
+
+    def _adaptive_update(self, event: SQLAdaptiveExecutionUpdate) -> None:
+        self._analyse(self._execution(event.execution_id), event.plan_info, event.plan_description)
+
+    def _execution_end(self, event: SQLExecutionEnd) -> None:
+        execution = self._execution(event.execution_id)
+        execution.end, execution.ended = event.time, True
+        execution.error = execution.error or event.error
+        if event.execution_id in self._open:
+            self._open.remove(event.execution_id)
+
+    def _job_start(self, event: JobStart) -> None:
+        if event.execution_id is not None:
+            self._job_execution[event.job_id] = event.execution_id
+
+    def _job_end(self, event: JobEnd) -> None:
+        execution_id = self._job_execution.get(event.job_id)
+        if not event.succeeded and execution_id is not None:
+            execution = self._execution(execution_id)
+            execution.error = execution.error or event.error or "a job of this query failed"
+
+    def _catalog(self, event: CatalogEvent) -> None:
+        if event.pre or not self._open:
+            return
+        effect = catalog_effect(event)
+        if effect is not None:
+            self._execution(self._open[-1]).catalog.append(effect)
+
+    def _progress(self, event: StreamingQueryProgress) -> None:
+        stream = self._streams.setdefault(event.run_id, _Stream(event.name))
+        inputs, outputs = stream_datasets(event, self.naming)
+        stream.inputs.update(inputs)
+        stream.outputs.update(outputs)
+
+    # -------------------------------------------------------------- analysis
+
+    def _execution(self, execution_id: int) -> _Execution:
+        found = self._executions.get(execution_id)
+        if found is None:
+            found = self._executions[execution_id] = _Execution(execution_id, execution_id)
+        return found
+
+    def _analyse(self, execution: _Execution, plan_info: dict, plan_description: str) -> None:
+        tree = plan_tree(plan_info)
+        text = parse_plan_text(plan_description)
+        execution.echo = tree is not None and tree.name == "CommandResult" and not tree.children
+        if tree is not None:
+            for node in tree.walk():
+                found = find_rule(node)
+                if found is not None:
+                    effect = found(NodeView(node, arguments_of(node, text), self.naming, text))
+                    self._remember_attributes(effect)
+                    execution.own.append(effect)
+                elif is_unsupported(node):
+                    execution.unsupported.add(node.key)
+        for block in text.blocks:
+            logical = LOGICAL_RULES.get(block.name)
+            if logical is not None:
+                execution.own.append(logical(block, self.naming))
+        execution.own.append(extended_relations(text, self.naming))
+
+    def _remember_attributes(self, effect: Effect) -> None:
+        if len(effect.reads) == 1:
+            for expression_id in effect.attributes:
+                self._read_by_attribute[expression_id] = effect.reads[0]
+
+    def _resolve(self, datasets: tuple[Dataset, ...], warnings: list[str]) -> tuple[Dataset, ...]:
+        """Relations known only by expression ids become what a scan of those ids read."""
+        resolved = []
+        for dataset in datasets:
+            if dataset.kind != "relation":
+                resolved.append(dataset)
+                continue
+            ids = [int(i) for i in dataset.id.removeprefix("relation:").split(",") if i]
+            found = next(
+                (self._read_by_attribute[i] for i in ids if i in self._read_by_attribute), None
+            )
+            if found is not None:
+                resolved.append(found)
+            else:
+                warnings.append("reads a relation the log does not name (no scan of its columns)")
+        return merge_datasets(resolved)
+
+    # -------------------------------------------------------------- the result
+
+    def queries(self) -> tuple[Query, ...]:
+        # Keyed by root execution id (an int) or, for micro-batches, streaming run id (a str).
+        groups: dict[int | str, list[_Execution]] = {}
+        for execution in sorted(self._executions.values(), key=lambda e: e.execution_id):
+            key = execution.run_id or self._root(execution)
+            groups.setdefault(key, []).append(execution)
+        _fold_echoes(groups)
+        queries = [self._query(key, members) for key, members in groups.items()]
+        return tuple(sorted(queries, key=lambda q: q.execution_id))
+
+    def _root(self, execution: _Execution) -> int:
+        seen = set()
+        while execution.root_id != execution.execution_id and execution.root_id not in seen:
+            seen.add(execution.execution_id)
+            parent = self._executions.get(execution.root_id)
+            if parent is None:
+                return execution.root_id
+            execution = parent
+        return execution.execution_id
+
+    def _query(self, key: int | str, members: list[_Execution]) -> Query:
+        root = next((m for m in members if m.execution_id == key), members[0])
+        effects = [e for m in [root, *[m for m in members if m is not root]] for e in m.own]
+        catalog = [e for m in members for e in m.catalog]
+        # Catalog events are evidence for DDL the plan did not name, not a second opinion.
+        evidence = effects if any(e.writes for e in effects) else [*effects, *catalog]
+        inputs = merge_datasets(d for e in evidence for d in e.reads)
+        outputs = merge_datasets(d for e in evidence for d in e.writes)
+        operation = _operation(root.own, effects, catalog, inputs, outputs)
+        if isinstance(key, str):
+            stream = self._streams.get(key)
+            if stream is not None:
+                inputs = merge_datasets([*inputs, *stream.inputs])
+                outputs = merge_datasets([*outputs, *stream.outputs])
+            operation = "stream_write"
+        outputs = _fold_write_paths_into_tables(operation, outputs)
+        notes: list[str] = []
+        inputs = self._resolve(inputs, notes)
+        error = next((m.error for m in members if m.error), None)
+        return Query(
+            execution_id=root.execution_id,
+            child_execution_ids=tuple(m.execution_id for m in members if m is not root),
+            operation=operation,
+            status="failed" if error else ("succeeded" if root.ended else "running"),
+            description=root.description,
+            start=root.start,
+            end=root.end,
+            inputs=inputs,
+            outputs=outputs,
+            unsupported=tuple(sorted(set().union(*(m.unsupported for m in members)))),
+            warnings=_warnings(effects, inputs, outputs, notes),
+            error=error,
+        )
+
+
+def _fold_echoes(groups: dict[int | str, list[_Execution]]) -> None:
+    """A query that is only a CommandResult echo (3.3's spark-sql CLI logs one after each
+    command) belongs to the query just before it: the user ran one statement, not two."""
+    for key in sorted(k for k in groups if isinstance(k, int)):
+        if all(m.echo for m in groups[key]) and key - 1 in groups:
+            groups[key - 1].extend(groups.pop(key))
+
+
+def _operation(
+    root_effects: list[Effect],
+    effects: list[Effect],
+    catalog: list[Effect],
+    inputs: tuple[Dataset, ...],
+    outputs: tuple[Dataset, ...],
+) -> str:
+    """The root's own command first; then the strongest write of its children; then the catalog."""
+    for effect in root_effects:
+        if effect.operation and effect.operation not in _WRITE_OPS:
+            return effect.operation
+    ops = [e.operation for e in effects if e.operation]
+    for op in _WRITE_OPS:
+        if op in ops:
+            return op
+    if ops:
+        return ops[0]
+    if catalog and catalog[0].operation:
+        return catalog[0].operation
+    # An action (collect, count, show) reads, even when what it reads is no dataset (Range).
+    return "unknown" if outputs else "read_only"
+
+
+def _fold_write_paths_into_tables(
+    operation: str, outputs: tuple[Dataset, ...]
+) -> tuple[Dataset, ...]:
+    """A CTAS child writes the new table's files by path, unnamed: one output, the table."""
+    tables = [d for d in outputs if d.kind == "table"]
+    paths = [d for d in outputs if d.kind == "path"]
+    if (
+        operation not in ("ctas", "save_as_table", "insert", "insert_overwrite")
+        or len(tables) != 1
+        or not paths
+    ):
+        return outputs
+    table = tables[0]
+    folded = [p for p in paths if table.location in (None, p.id.removeprefix("path:"))]
+    if not folded:
+        return outputs
+    location = table.location or folded[0].id.removeprefix("path:")
+    kept = [d for d in outputs if d not in folded and d is not table]
+    return merge_datasets(
+        [
+            *kept,
+            Dataset(table.id, "table", location, table.format or folded[0].format, table.truncated),
+        ]
+    )
+
+
+def _warnings(
+    effects: list[Effect],
+    inputs: tuple[Dataset, ...],
+    outputs: tuple[Dataset, ...],
+    notes: list[str],
+) -> tuple[str, ...]:
+    warnings = {w for e in effects for w in e.warnings} | set(notes)
+    for dataset in (*inputs, *outputs):
+        if dataset.truncated:
+            warnings.add(
+                f"{dataset.id}: Spark truncated this name in the plan; it may be incomplete"
+            )
+    return tuple(sorted(warnings))
+
+
+_CATALOG_OPERATIONS = {
+    "CreateTableEvent": "create_table",
+    "DropTableEvent": "drop_table",
+    "AlterTableEvent": "alter_table",
+    "RenameTableEvent": "rename_table",
+    "CreateDatabaseEvent": "create_database",
+    "DropDatabaseEvent": "drop_database",
+    "AlterDatabaseEvent": "alter_database",
+    "CreatePartitionsEvent": "alter_table",
+    "DropPartitionsEvent": "alter_table",
+}
+
+
+def catalog_effect(event: CatalogEvent) -> Effect | None:
+    """What a catalog event proves happened (free evidence for DDL)."""
+    operation = _CATALOG_OPERATIONS.get(event.kind)
+    if operation is None:
+        return None
+    if operation.endswith("_database"):
+        name = event.database or event.name
+        return Effect(operation, writes=(naming.database(name),)) if name else None
+    if not event.name:
+        return None
+    table = naming.table(f"{event.database or naming.DEFAULT_DATABASE}.{event.name}")
+    if operation == "rename_table" and event.new_name:
+        renamed = naming.table(f"{event.database or naming.DEFAULT_DATABASE}.{event.new_name}")
+        return Effect(operation, reads=(table,), writes=(renamed,))
+    return Effect(operation, writes=(table,))
+
+
+_HANDLERS = {
+    EnvironmentUpdate: LineageCollector._environment,
+    SQLExecutionStart: LineageCollector._execution_start,
+    SQLAdaptiveExecutionUpdate: LineageCollector._adaptive_update,
+    SQLExecutionEnd: LineageCollector._execution_end,
+    JobStart: LineageCollector._job_start,
+    JobEnd: LineageCollector._job_end,
+    CatalogEvent: LineageCollector._catalog,
+    StreamingQueryProgress: LineageCollector._progress,
+}

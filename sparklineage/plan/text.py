@@ -1,0 +1,123 @@
+"""The ``physicalPlanDescription`` text: where most command targets are from Spark 3.4 on.
+
+Two shapes occur in real logs:
+
+- *formatted* (the SQL UI's default from 3.1): a tree of ``Name (N)`` lines, then one block
+  per node, ``(N) Name [codegen id : k]`` followed by ``Key [n]: value`` fields. For a v1
+  command the blocks include the analyzed logical plan of its query (``LogicalRelation``,
+  ``Project``, ``Aggregate``…), and the command's own ``Arguments:`` line names its target.
+- *extended* (2.x, 3.0, or ``spark.sql.ui.explainMode=extended``): ``== Parsed Logical Plan ==``,
+  ``== Analyzed Logical Plan ==``, ``== Optimized Logical Plan ==`` and ``== Physical Plan ==``
+  sections, each an indented tree whose lines are the nodes' argument strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_SECTION = re.compile(r"^== (.+?) ==$", re.MULTILINE)
+_BLOCK_HEAD = re.compile(r"^\((\d+)\) (.+?)(?: \[codegen id : \d+\])?\s*$")
+_FIELD = re.compile(r"^([A-Z][A-Za-z ]*?)(?: \[\d+\])?: ?(.*)$")
+_TREE_PREFIX = re.compile(r"^[\s:+\-*|]*")
+_ARGUMENTS = "Arguments"
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBlock:
+    """One ``(N) Name`` block of a formatted plan, with its fields in order."""
+
+    number: int
+    name: str
+    fields: tuple[tuple[str, str], ...]
+
+    def get(self, key: str) -> str | None:
+        return next((v for k, v in self.fields if k == key), None)
+
+    @property
+    def arguments(self) -> str | None:
+        return self.get(_ARGUMENTS)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanText:
+    """A parsed plan description: its formatted blocks and its named sections."""
+
+    text: str
+    blocks: tuple[PlanBlock, ...]
+    sections: tuple[tuple[str, str], ...]
+
+    def section(self, name: str) -> str | None:
+        return next((body for title, body in self.sections if title == name), None)
+
+    def blocks_named(self, *names: str) -> Iterator[PlanBlock]:
+        return (b for b in self.blocks if b.name in names)
+
+    def tree_lines(self, section: str) -> Iterator[str]:
+        """The node lines of an extended-mode section, without their tree drawing."""
+        body = self.section(section) or ""
+        for line in body.splitlines():
+            stripped = _TREE_PREFIX.sub("", line)
+            if stripped:
+                yield stripped
+
+
+def parse_plan_text(text: str) -> PlanText:
+    """Parse a plan description; parts it does not recognise are simply absent."""
+    return PlanText(text=text, blocks=tuple(_blocks(text)), sections=tuple(_sections(text)))
+
+
+def _sections(text: str) -> Iterator[tuple[str, str]]:
+    heads = list(_SECTION.finditer(text))
+    for head, following in zip(heads, [*heads[1:], None], strict=True):
+        end = following.start() if following else len(text)
+        yield head.group(1), text[head.end() : end].strip("\n")
+
+
+def _blocks(text: str) -> Iterator[PlanBlock]:
+    """The ``(N) Name`` blocks; an ``Arguments`` field runs to the end of its block."""
+    number, name, fields = None, "", []
+    for line in text.splitlines():
+        head = _BLOCK_HEAD.match(line)
+        if head:
+            if number is not None:
+                yield PlanBlock(number, name, tuple(fields))
+            number, name, fields = int(head.group(1)), head.group(2).strip(), []
+        elif number is not None:
+            _add_field_line(fields, line)
+    if number is not None:
+        yield PlanBlock(number, name, tuple(fields))
+
+
+def _add_field_line(fields: list[tuple[str, str]], line: str) -> None:
+    in_arguments = bool(fields) and fields[-1][0] == _ARGUMENTS
+    field = None if in_arguments else _FIELD.match(line)
+    if field:
+        fields.append((field.group(1), field.group(2)))
+    elif fields and line.strip():
+        key, value = fields[-1]
+        fields[-1] = (key, f"{value}\n{line}")
+
+
+def split_arguments(arguments: str) -> list[str]:
+    """Split an argument list at its top-level commas (not inside brackets or quotes)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(arguments):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "`'\"":
+            quote = char
+        elif char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            parts.append(arguments[start:i].strip())
+            start = i + 1
+    tail = arguments[start:].strip()
+    if tail or parts:
+        parts.append(tail)
+    return parts
