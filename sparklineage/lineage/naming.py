@@ -55,6 +55,15 @@ class NamingContext:
     default_fs: str | None = None  # fs.defaultFS: the file system of scheme-less paths
     warehouse: str | None = None  # spark.sql.warehouse.dir
     catalogs: tuple[tuple[str, str], ...] = ()  # (name, implementation class), spark.sql.catalog.*
+    catalog_urls: tuple[tuple[str, str], ...] = ()  # (name, url), spark.sql.catalog.*.url
+
+    def is_jdbc_catalog(self, name: str) -> bool:
+        return any(n == name and cls.endswith("JDBCTableCatalog") for n, cls in self.catalogs)
+
+    def jdbc_url(self, catalog: str | None = None) -> str | None:
+        """The URL of a JDBC catalog (of the only one, when none is named), else None."""
+        urls = [u for n, u in self.catalog_urls if self.is_jdbc_catalog(n) and n == (catalog or n)]
+        return urls[0] if len(urls) == 1 else None
 
     def catalog_named_by_class(self, class_name: str) -> str | None:
         """The one catalog configured with this class (plans print V2 catalogs as class@hash)."""
@@ -157,6 +166,28 @@ def _clean(p: str) -> str:
     return p.rstrip("/") or "/"
 
 
+def managed_table(dataset: Dataset, ctx: NamingContext) -> Dataset:
+    """A path in the warehouse is a managed table's: ``<warehouse>/t`` is ``default.t``,
+    ``<warehouse>/db.db/t`` is ``db.t`` (a streaming ``toTable`` sink is known only by path)."""
+    if dataset.kind != "path" or not ctx.warehouse:
+        return dataset
+    root = path_uri(ctx.warehouse, ctx) + "/"
+    location = dataset.id.removeprefix("path:")
+    if not location.startswith(root):
+        return dataset
+    parts = location.removeprefix(root).split("/")
+    if len(parts) == 1:
+        return table(parts[0], location=location, fmt=dataset.format, ctx=ctx)
+    if len(parts) == 2 and parts[0].endswith(".db"):
+        return table(
+            f"{parts[0].removesuffix('.db')}.{parts[1]}",
+            location=location,
+            fmt=dataset.format,
+            ctx=ctx,
+        )
+    return dataset
+
+
 def relation(expression_ids: list[int]) -> Dataset:
     """A relation the plan shows only by its columns' expression ids (a temporary view over a
     path, say): resolved later against a scan of the same ids, which names its files."""
@@ -164,7 +195,8 @@ def relation(expression_ids: list[int]) -> Dataset:
 
 
 def jdbc(url: str | None, table_name: str) -> Dataset:
-    """A JDBC table; the URL without credentials, or ``redacted`` when Spark hid it."""
+    """A JDBC table; the URL without credentials, or ``redacted`` when Spark hid it (the
+    plans always do: only a JDBC catalog's settings keep the URL)."""
     clean = _JDBC_PARAMS.sub("", redact_url(url)) if url and "redacted" not in url else "redacted"
     return Dataset(id=f"jdbc:{clean}#{table_name.strip()}", kind="jdbc", format="jdbc")
 

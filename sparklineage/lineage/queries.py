@@ -38,6 +38,8 @@ from sparklineage.lineage.streams import stream_datasets
 from sparklineage.plan import parse_plan_text, plan_tree
 
 DESCRIPTION_LIMIT = 2000
+_SAVE_AS_TABLE = ("saveAsTable at ", "toTable at ")
+_TABLE_WRITES = ("ctas", "insert", "insert_overwrite")
 CATALOG_PREFIX = "spark.sql.catalog."
 _MICRO_BATCH = re.compile(r"\nid = [0-9a-f-]{36}\nrunId = ([0-9a-f-]{36})\nbatch = \d+\s*$")
 # The operation of a query whose executions disagree: the command the user typed wins.
@@ -92,8 +94,16 @@ class LineageCollector:
             for key, value in event.properties
             if key.startswith(CATALOG_PREFIX) and "." not in key.removeprefix(CATALOG_PREFIX)
         )
+        urls = tuple(
+            (key.removeprefix(CATALOG_PREFIX).removesuffix(".url"), value)
+            for key, value in event.properties
+            if key.startswith(CATALOG_PREFIX) and key.endswith(".url")
+        )
         self.naming = NamingContext(
-            default_fs=default_fs, warehouse=event.get("spark.sql.warehouse.dir"), catalogs=catalogs
+            default_fs=default_fs,
+            warehouse=event.get("spark.sql.warehouse.dir"),
+            catalogs=catalogs,
+            catalog_urls=urls,
         )
 
     def _execution_start(self, event: SQLExecutionStart) -> None:
@@ -221,11 +231,14 @@ class LineageCollector:
         inputs = merge_datasets(d for e in evidence for d in e.reads)
         outputs = merge_datasets(d for e in evidence for d in e.writes)
         operation = _operation(root.own, effects, catalog, inputs, outputs)
+        if operation in _TABLE_WRITES and root.description.startswith(_SAVE_AS_TABLE):
+            operation = "save_as_table"  # the same commands as SQL; only the call site differs
         if isinstance(key, str):
             stream = self._streams.get(key)
             if stream is not None:
-                inputs = merge_datasets([*inputs, *stream.inputs])
-                outputs = merge_datasets([*outputs, *stream.outputs])
+                inputs = _stream_inputs(inputs, stream.inputs)
+                sinks = [naming.managed_table(d, self.naming) for d in stream.outputs]
+                outputs = merge_datasets([*outputs, *sinks])
             operation = "stream_write"
         outputs = _fold_write_paths_into_tables(operation, outputs)
         notes: list[str] = []
@@ -245,6 +258,18 @@ class LineageCollector:
             warnings=_warnings(effects, inputs, outputs, notes),
             error=error,
         )
+
+
+def _stream_inputs(planned: tuple[Dataset, ...], sources: set[Dataset]) -> tuple[Dataset, ...]:
+    """A stream reads its sources; each micro-batch's plan scans only that batch's new files
+    (or a cut-off listing of them), which are the source, not datasets of their own."""
+    roots = [s.id + "/" for s in sources if s.kind == "path"]
+    kept = [
+        d
+        for d in planned
+        if not (d.kind == "path" and (d.truncated or d.id.startswith(tuple(roots))))
+    ]
+    return merge_datasets([*kept, *sources])
 
 
 def _fold_echoes(groups: dict[int | str, list[_Execution]]) -> None:

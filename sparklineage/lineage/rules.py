@@ -264,6 +264,8 @@ def save_into_data_source(view: NodeView) -> Effect:
     options = next((_options(a) for a in view.args[1:] if a.startswith(("[", "Map("))), {})
     if "jdbc" in provider:
         target = naming.jdbc(options.get("url"), options.get("dbtable", "?"))
+        if target.id.startswith("jdbc:redacted#"):
+            return Effect("write_path", writes=(target,), warnings=(_REDACTED_JDBC,))
     elif "kafka" in provider:
         target = naming.kafka(options.get("kafka.bootstrap.servers"), options.get("topic", "?"))
     elif "path" in options:
@@ -273,6 +275,9 @@ def save_into_data_source(view: NodeView) -> Effect:
             "write_path", warnings=(f"data source {provider.split('@')[0]} with no path",)
         )
     return Effect("write_path", writes=(target,))
+
+
+_REDACTED_JDBC = "Spark redacted the JDBC URL in the plan: the table is named without it"
 
 
 @rule("AppendData", "AppendDataExec", "AppendDataExecV1")
@@ -304,12 +309,16 @@ def v2_table_as_select(view: NodeView) -> Effect:
     return Effect("ctas", writes=_v2_target(view))
 
 
-_V2_TABLE_IN_WRITE = re.compile(r"(?:table=|JDBCTable\(|RelationV2\[[^\]]*\] )([\w.`]+)")
+_V2_TABLE_IN_WRITE = re.compile(r"(?:table=|RelationV2\[[^\]]*\] )([\w.`]+)")
+_JDBC_TABLE = re.compile(r"^JDBCTable\(([^,]+),")
 
 
 def _v2_target(view: NodeView) -> tuple[Dataset, ...]:
     """A V2 write's table: ``IcebergWrite(table=c.db.t)``, ``JDBCTable(t, …)``, an identifier."""
     for arg in view.args:
+        jdbc_table = _JDBC_TABLE.match(arg)
+        if jdbc_table:
+            return (naming.jdbc(view.naming.jdbc_url(), jdbc_table.group(1)),)
         found = _V2_TABLE_IN_WRITE.search(arg)
         if found:
             return (naming.table(found.group(1), ctx=view.naming),)
@@ -405,6 +414,8 @@ def create_table_v2(view: NodeView) -> Effect:
         return Effect("create_table")
     name = _bare_identifier(ident)
     catalog = _catalog_name(view.args[0], view.naming)
+    if catalog is not None and view.naming.is_jdbc_catalog(catalog):
+        return Effect("create_table", writes=(naming.jdbc(view.naming.jdbc_url(catalog), name),))
     session = catalog in (None, naming.SESSION_CATALOG)
     qualified = name if session or name.count(".") >= 2 else f"{catalog}.{name}"
     return Effect("create_table", writes=(naming.table(qualified, ctx=view.naming),))
@@ -501,6 +512,8 @@ def _scan(view: NodeView) -> Effect:
     name_rest = node.name.split(" ", 2)
     if name_rest[1:2] and name_rest[1].startswith("JDBCRelation"):
         return Effect(reads=jdbc_relation(node.name, view.naming))
+    if name_rest[1:2] and "JDBCScan" in name_rest[1]:
+        return Effect(warnings=("reads a table of a JDBC catalog that the log does not name",))
     fmt = node.meta("Format") or (name_rest[1] if len(name_rest) > 1 else None)
     paths = location_paths(node.meta("Location") or _location_in(node.simple))
     table_name = name_rest[2] if len(name_rest) > 2 else None

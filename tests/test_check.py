@@ -1,0 +1,53 @@
+"""`sparklineage check` for CI: equal lineage passes, a change fails with a readable diff."""
+
+from __future__ import annotations
+
+import orjson
+
+from tests.conftest import FIXTURES, run_cli
+
+LOGS = str(FIXTURES / "spark-3.5")
+
+
+def test_update_then_check_passes_and_the_file_is_stable(tmp_path):
+    expected = tmp_path / "lineage.json"
+    first = run_cli("check", LOGS, "--expected", str(expected), "--update")
+    assert first.code == 0, first.stderr
+    written = expected.read_bytes()
+    assert b"/data/lake" in written and b"source" not in written and b"T0" not in written
+    again = run_cli("check", LOGS, "--expected", str(expected), "--update")
+    assert again.code == 0 and expected.read_bytes() == written  # deterministic
+    ok = run_cli("check", LOGS, "--expected", str(expected))
+    assert ok.code == 0, ok.stdout + ok.stderr
+    assert ok.stdout.startswith(f"lineage matches {expected}")
+
+
+def test_a_changed_lineage_fails_with_edges_and_operations(tmp_path):
+    expected = tmp_path / "lineage.json"
+    run_cli("check", LOGS, "--expected", str(expected), "--update")
+    document = orjson.loads(expected.read_bytes())
+    ctas = document["applications"]["basic-none"]["2"]
+    assert ctas["operation"] == "ctas"
+    ctas["operation"] = "insert"
+    ctas["inputs"] = ["table:default.something_else"]
+    del document["applications"]["basic-none"]["4"]
+    expected.write_bytes(orjson.dumps(document))
+    run = run_cli("check", LOGS, "--expected", str(expected))
+    assert run.code == 1
+    lines = run.stdout.splitlines()
+    assert lines[0] == f"lineage differs from {expected}:"
+    assert "  application 'basic-none': query #2: operation insert → ctas" in lines
+    assert "  application 'basic-none': query #2: - reads table:default.something_else" in lines
+    assert "  application 'basic-none': query #2: + reads path:file:/data/lake/lake/orders" in lines
+    assert any(
+        line.startswith("  application 'basic-none': + query #4 read_only") for line in lines
+    )
+
+
+def test_a_missing_or_foreign_expected_file_is_a_usage_error(tmp_path):
+    missing = run_cli("check", LOGS, "--expected", str(tmp_path / "none.json"))
+    assert missing.code == 2 and "write it with --update" in missing.stderr
+    foreign = tmp_path / "other.json"
+    foreign.write_text('{"hello": 1}')
+    run = run_cli("check", LOGS, "--expected", str(foreign))
+    assert run.code == 2 and "not a sparklineage expected file" in run.stderr
