@@ -91,6 +91,8 @@ def test_writes_named_in_the_manifest_are_found(applications, rel, edge):
 EMR_CTAS = "spark-rapids-tools/spark-events-qualification/multiple_attempts/attempt_1_eventlog.zstd"
 
 
-def test_ctas_on_emr_writes_its_table(applications):
-    queries = applications[str(CORPUS / EMR_CTAS)].queries
-    assert any(q.operation == "ctas" and q.outputs for q in queries)
+def test_save_as_table_on_emr_is_named_so_and_writes_its_table(applications):
+    """CreateDataSourceTableAsSelectCommand, from a DataFrame's saveAsTable call site."""
+    [query] = [q for q in applications[str(CORPUS / EMR_CTAS)].queries if q.outputs]
+    assert query.operation == "save_as_table"
+    assert [d.kind for d in query.outputs] == ["table"] and query.inputs
