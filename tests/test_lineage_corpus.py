@@ -96,3 +96,12 @@ def test_save_as_table_on_emr_is_named_so_and_writes_its_table(applications):
     [query] = [q for q in applications[str(CORPUS / EMR_CTAS)].queries if q.outputs]
     assert query.operation == "save_as_table"
     assert [d.kind for d in query.outputs] == ["table"] and query.inputs
+
+
+def test_a_path_spark_cut_short_everywhere_is_flagged_not_guessed(applications):
+    """Spark 2.4 printed this cached scan's location cut at 100 characters, and nowhere whole."""
+    app = applications[str(CORPUS / "apache-spark/spark-events/application_1506645932520_24630151")]
+    [query] = [q for q in app.queries if q.inputs]
+    [dataset] = query.inputs
+    assert dataset.truncated and dataset.id.endswith("...")
+    assert any("truncated" in w for w in query.warnings)

@@ -1,0 +1,176 @@
+"""What each query of the real lineage fixtures read and wrote, Spark 3.5 and 4.0 alike.
+
+One line per case: (scenario, operation, reads, writes). A case holds when the scenario's
+application has a query with exactly that operation, inputs and outputs (ids), whatever its
+execution id, which differs between Spark versions.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from sparklineage.application import Application, read_application
+from sparklineage.logs import discover
+from tests.conftest import FIXTURES, fixture_index
+
+VERSIONS = ("3.5", "4.0")
+LAKE = "path:file:/data/lake/lake"
+LONG_PATH = (
+    f"{LAKE}/a_very_long_directory_name_for_truncation_tests"
+    "/with_a_second_rather_long_directory_level/and_a_third_one_to_be_sure_it_is_cut/orders"
+)
+SHOP = "jdbc:jdbc:sqlite:/data/lake/lake/shop.db"  # the JDBC catalog's URL, from its settings
+
+
+@cache
+def application(scenario: str, version: str) -> Application:
+    [entry] = [
+        e for e in fixture_index() if e["scenario"] == scenario and e["spark"].startswith(version)
+    ]
+    [source] = discover([FIXTURES / entry["path"]]).sources
+    return read_application(source)
+
+
+def edges(app: Application) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    return [
+        (q.operation, tuple(d.id for d in q.inputs), tuple(d.id for d in q.outputs))
+        for q in app.queries
+    ]
+
+
+def assert_lineage(
+    scenario: str, version: str, op: str, reads: tuple[str, ...], writes: tuple[str, ...]
+) -> None:
+    found = edges(application(scenario, version))
+    assert (op, tuple(sorted(reads)), tuple(sorted(writes))) in found, "\n".join(map(str, found))
+
+
+CASES = [
+    # ---- database and table DDL (in-memory catalog)
+    ("ddl", "create_database", (), ("database:sales",)),
+    ("ddl", "alter_database", (), ("database:sales",)),
+    ("ddl", "create_table", (), ("table:sales.orders",)),
+    ("ddl", "insert", (), ("table:sales.orders",)),
+    ("ddl", "alter_table", (), ("table:sales.orders",)),
+    ("ddl", "create_table", (), ("table:sales.orders_copy",)),  # CREATE TABLE LIKE
+    ("ddl", "rename_table", ("table:sales.orders_copy",), ("table:sales.orders_archive",)),
+    ("ddl", "truncate_table", (), ("table:sales.orders_archive",)),
+    ("ddl", "alter_table", (), ("table:sales.events",)),  # partitions, location, MSCK
+    ("ddl", "refresh", (), ()),
+    ("ddl", "drop_table", (), ("table:sales.orders_archive",)),
+    ("ddl", "drop_table", (), ("table:sales.events",)),
+    ("ddl", "drop_database", (), ("database:sales",)),
+    # ---- CTAS, INSERT INTO / OVERWRITE, partitions, directories, joins
+    ("dml", "ctas", (), ("table:default.orders",)),
+    ("dml", "ctas", ("table:default.orders",), ("table:default.customer_totals",)),
+    ("dml", "insert", ("table:default.orders",), ("table:default.customer_totals",)),
+    ("dml", "insert_overwrite", ("table:default.orders",), ("table:default.customer_totals",)),
+    ("dml", "insert", ("table:default.orders",), ("table:default.daily",)),  # static partition
+    ("dml", "insert_overwrite", ("table:default.orders",), ("table:default.daily",)),  # dynamic
+    ("dml", "insert_overwrite_directory", ("table:default.orders",), (f"{LAKE}/export",)),
+    (
+        "dml",
+        "ctas",
+        ("table:default.customer_totals", "table:default.orders"),
+        ("table:default.enriched",),
+    ),
+    # ---- views: persistent, temporary, global temporary; reading a view reads its tables
+    ("views", "create_view", ("table:default.orders",), ("view:default.big_orders",)),
+    ("views", "create_view", ("table:default.orders",), ("view:recent",)),
+    (
+        "views",
+        "ctas",
+        ("table:default.orders", "view:default.big_orders"),
+        ("table:default.from_view",),
+    ),
+    ("views", "drop_view", (), ("view:default.big_orders",)),
+    ("views", "create_view", ("table:default.orders",), ("view:global_temp.customer_amounts",)),
+    # ---- DataFrame reads and writes of paths and tables, cache, long paths
+    ("dataframe-io", "write_path", (f"{LAKE}/raw/orders_csv",), (f"{LAKE}/curated/orders",)),
+    ("dataframe-io", "write_path", (f"{LAKE}/raw/orders_json",), (f"{LAKE}/curated/orders_orc",)),
+    ("dataframe-io", "save_as_table", (f"{LAKE}/curated/orders",), ("table:default.orders_tbl",)),
+    ("dataframe-io", "insert", (f"{LAKE}/curated/orders",), ("table:default.orders_tbl",)),
+    ("dataframe-io", "write_path", ("table:default.orders_tbl",), (f"{LAKE}/curated/cached_out",)),
+    ("dataframe-io", "read_only", (f"{LAKE}/curated/orders",), ()),
+    # The scan's simpleString cuts this path at 100 characters; its metadata has it whole.
+    ("dataframe-io", "write_path", (LONG_PATH,), (f"{LAKE}/curated/from_long_path",)),
+    # ---- Hive tables, LOAD DATA, INSERT OVERWRITE [LOCAL] DIRECTORY, Hive CTAS
+    ("hive", "create_database", (), ("database:hr",)),
+    ("hive", "load_data", ("path:file:/data/lake/input/emp.csv",), ("table:hr.emp_text",)),
+    ("hive", "load_data", ("path:file:/data/lake/input/emp2.csv",), ("table:hr.emp_text",)),
+    ("hive", "insert", ("table:hr.emp_text",), ("table:hr.emp_parquet",)),
+    ("hive", "insert", ("table:hr.emp_parquet",), ("table:hr.emp_text",)),  # InsertIntoHiveTable
+    ("hive", "ctas", ("table:hr.emp_text",), ("table:hr.dept_counts",)),
+    ("hive", "insert_overwrite_directory", ("table:hr.emp_text",), (f"{LAKE}/hive_export",)),
+    (
+        "hive",
+        "insert_overwrite_directory",
+        ("table:hr.emp_parquet",),
+        (f"{LAKE}/hive_export_parquet",),
+    ),
+    ("hive", "insert", ("table:hr.emp_text",), ("table:hr.emp_part",)),
+    ("hive", "drop_table", (), ("table:hr.emp_parquet",)),
+    ("hive", "drop_database", (), ("database:hr",)),
+    # ---- JDBC: URLs redacted in plans, known for a JDBC catalog
+    ("jdbc", "write_path", (), ("jdbc:redacted#customers",)),
+    ("jdbc", "write_path", ("jdbc:redacted#customers",), (f"{LAKE}/from_jdbc",)),
+    ("jdbc", "write_path", ("jdbc:redacted#customers",), (f"{LAKE}/from_jdbc_query",)),
+    ("jdbc", "create_table", (), (f"{SHOP}#customer_summary",)),
+    # INSERT INTO shop.customers_copy SELECT * FROM shop.customers: 3.5 does not name the
+    # table its JDBC scan reads; 4.0 does ("Scan JDBC v1 Relation from v2 scan customers").
+    ("jdbc", "insert", (), (f"{SHOP}#customers_copy",), "3.5"),
+    ("jdbc", "insert", (f"{SHOP}#customers",), (f"{SHOP}#customers_copy",), "4.0"),
+    # ---- structured streaming: file source to file sink, and to a table
+    ("streaming", "stream_write", (f"{LAKE}/stream_in",), (f"{LAKE}/stream_out",)),
+    ("streaming", "stream_write", (f"{LAKE}/stream_in",), ("table:default.stream_events",)),
+    # ---- several queries in one application
+    ("multi-query", "write_path", (f"{LAKE}/mq/orders",), (f"{LAKE}/mq/orders_de",)),
+    ("multi-query", "ctas", (f"{LAKE}/mq/orders",), ("table:default.country_totals",)),
+    ("multi-query", "read_only", (f"{LAKE}/mq/orders_de",), ()),
+]
+
+
+def cases_by_version():
+    """Each case for each version it holds for (all, unless it names one)."""
+    for scenario, op, reads, writes, *only in CASES:
+        for version in only or VERSIONS:
+            yield pytest.param(
+                scenario, version, op, reads, writes, id=f"{version}-{scenario}-{op}"
+            )
+
+
+@pytest.mark.parametrize(("scenario", "version", "op", "reads", "writes"), list(cases_by_version()))
+def test_lineage(scenario, version, op, reads, writes):
+    assert_lineage(scenario, version, op, reads, writes)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_failed_query_keeps_its_outputs_and_says_failed(version):
+    app = application("failed-query", version)
+    failed = [q for q in app.queries if q.status == "failed"]
+    assert [(q.operation, [d.id for d in q.outputs]) for q in failed] == [
+        ("write_path", [f"{LAKE}/failed_out"])
+    ]
+    assert "boom" in failed[0].error
+    assert all(q.status == "succeeded" for q in app.queries if q not in failed)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    "scenario", ["ddl", "dml", "views", "dataframe-io", "hive", "jdbc", "streaming", "multi-query"]
+)
+def test_every_execution_is_one_query_or_part_of_one(version, scenario):
+    app = application(scenario, version)
+    ids = [i for q in app.queries for i in (q.execution_id, *q.child_execution_ids)]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == app.sql_executions
+    assert all(q.operation != "unknown" or q.unsupported for q in app.queries)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_no_secret_reaches_the_report(version):
+    from sparklineage.sinks.report import render_json
+
+    report = render_json([application("jdbc", version)])
+    assert b"not-a-real-secret-42" not in report and b"hunter2" not in report
