@@ -55,10 +55,15 @@ class NodeView:
 Rule = Callable[[NodeView], Effect]
 RULES: dict[str, Rule] = {}
 LOGICAL_RULES: dict[str, Callable[[PlanBlock, NamingContext], Effect]] = {}
-# Nodes that are known to carry no dataset (leaves, session commands): never "unsupported".
+# Nodes that read or write no dataset (leaves of local data, plumbing): never "unsupported".
 NO_DATASET = {
     "LocalTableScan", "Range", "Scan OneRowRelation", "Scan ExistingRDD", "Scan RDD", "RDDScan",
     "ReusedExchange", "ReusedSubquery", "Subquery", "SubqueryBroadcast", "CommandResult",
+    "EmptyRelation", "Scan In-memory table", "WriteFiles", "DeserializeToObject",
+    "SerializeFromObject", "StreamingRelation",
+}  # fmt: skip
+# Session, cache and catalog-browsing commands: queries the user ran that have no lineage.
+NO_LINEAGE_COMMANDS = {
     "SetCommand", "ResetCommand", "SetCatalogCommand", "SetNamespaceCommand", "AddJarsCommand",
     "AddFilesCommand", "AddArchivesCommand", "CreateFunctionCommand", "DropFunctionCommand",
     "ShowTables", "ShowTablesCommand", "ShowNamespaces", "ShowColumnsCommand",
@@ -66,9 +71,7 @@ NO_DATASET = {
     "DescribeTableCommand", "DescribeRelation", "DescribeNamespace", "DescribeColumnCommand",
     "DescribeFunctionCommand", "ExplainCommand", "CacheTableCommand", "UncacheTableCommand",
     "ClearCacheCommand", "CacheTableAsSelectExec", "UncacheTableExec", "AnalyzeTableCommand",
-    "AnalyzeColumnCommand", "ShowFunctionsCommand", "SetCatalogAndNamespace", "EmptyRelation",
-    "Scan In-memory table", "WriteFiles", "DeserializeToObject", "SerializeFromObject",
-    "OverwriteByExpressionExecV1", "ShowCatalogsExec", "StreamingRelation",
+    "AnalyzeColumnCommand", "ShowFunctionsCommand", "SetCatalogAndNamespace", "ShowCatalogsExec",
 }  # fmt: skip
 
 
@@ -90,6 +93,8 @@ def find_rule(node: PlanNode) -> Rule | None:
         prefix = " ".join(words[:n])
         if prefix in NO_DATASET:
             return _no_dataset
+        if prefix in NO_LINEAGE_COMMANDS:
+            return _no_lineage
         found = RULES.get(prefix)
         if found is not None:
             return found
@@ -98,6 +103,10 @@ def find_rule(node: PlanNode) -> Rule | None:
 
 def _no_dataset(_view: NodeView) -> Effect:
     return Effect()
+
+
+def _no_lineage(_view: NodeView) -> Effect:
+    return Effect("other")
 
 
 def is_unsupported(node: PlanNode) -> bool:
@@ -288,6 +297,7 @@ def append_data(view: NodeView) -> Effect:
 @rule(
     "OverwriteByExpression",
     "OverwriteByExpressionExec",
+    "OverwriteByExpressionExecV1",
     "OverwritePartitionsDynamic",
     "OverwritePartitionsDynamicExec",
 )
@@ -515,7 +525,7 @@ def _scan(view: NodeView) -> Effect:
     if name_rest[1:2] and "JDBCScan" in name_rest[1]:
         return Effect(warnings=("reads a table of a JDBC catalog that the log does not name",))
     fmt = node.meta("Format") or (name_rest[1] if len(name_rest) > 1 else None)
-    paths = location_paths(node.meta("Location") or _location_in(node.simple))
+    paths = location_paths(_scan_location(view))
     table_name = name_rest[2] if len(name_rest) > 2 else None
     if node.name.startswith("BatchScan"):
         return Effect(reads=_batch_scan(node, view))
@@ -525,6 +535,19 @@ def _scan(view: NodeView) -> Effect:
             reads=(naming.table(table_name, location=location, fmt=fmt, ctx=view.naming),)
         )
     return Effect(reads=tuple(naming.path(p, fmt=fmt, ctx=view.naming) for p in paths))
+
+
+_V2_JDBC_SCAN = re.compile(r"^Scan JDBC v1 Relation from v2 scan (\S+)")
+
+
+@rule("Scan JDBC")
+def jdbc_catalog_scan(view: NodeView) -> Effect:
+    """A JDBC catalog table read (4.x): ``Scan JDBC v1 Relation from v2 scan <table>``."""
+    found = _V2_JDBC_SCAN.match(view.node.name)
+    if found is None:
+        return Effect(warnings=("reads a table of a JDBC catalog that the log does not name",))
+    table = naming.jdbc(view.naming.jdbc_url(), found.group(1))
+    return Effect(reads=(table,), attributes=tuple(expression_ids(view.node.simple)))
 
 
 @rule("Scan hive", "HiveTableScan")
@@ -545,6 +568,20 @@ def _batch_scan(node: PlanNode, view: NodeView) -> tuple[Dataset, ...]:
     if found and "." in found.group(1):
         return (naming.table(found.group(1), ctx=view.naming),)
     return ()
+
+
+def _scan_location(view: NodeView) -> str:
+    """A scan's file index, whole if any part of the event has it whole: the node's metadata,
+    its block in the plan text, then its simpleString (cut at 100 characters)."""
+    blocks = view.text.blocks_named(view.node.name) if view.text else ()
+    candidates = [
+        view.node.meta("Location"),
+        *(b.get("Location") for b in blocks),
+        _location_in(view.node.simple),
+    ]
+    present = [c for c in candidates if c]
+    whole = [c for c in present if naming.TRUNCATION_MARK not in c]
+    return (whole or present or [""])[0]
 
 
 def _location_in(simple: str) -> str:
