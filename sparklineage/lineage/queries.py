@@ -38,6 +38,7 @@ from sparklineage.lineage.streams import stream_datasets
 from sparklineage.plan import parse_plan_text, plan_tree
 
 DESCRIPTION_LIMIT = 2000
+NO_PLAN_TEXT = "the log has no plan text for this execution: lineage from the plan tree only"
 _SAVE_AS_TABLE = ("saveAsTable at ", "toTable at ")
 _TABLE_WRITES = ("ctas", "insert", "insert_overwrite")
 CATALOG_PREFIX = "spark.sql.catalog."
@@ -177,6 +178,8 @@ class LineageCollector:
             if logical is not None:
                 execution.own.append(logical(block, self.naming))
         execution.own.append(extended_relations(text, self.naming))
+        if tree is not None and not plan_description.strip():
+            execution.own.append(Effect(warnings=(NO_PLAN_TEXT,)))
 
     def _remember_attributes(self, effect: Effect) -> None:
         if len(effect.reads) == 1:

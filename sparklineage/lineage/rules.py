@@ -30,7 +30,9 @@ from sparklineage.plan import PlanBlock, PlanNode, PlanText, split_arguments
 ANALYZED = "Analyzed Logical Plan"
 SAVE_MODES = {"Append", "Overwrite", "ErrorIfExists", "Ignore"}
 _QUOTED_TABLE = re.compile(r"^(?:`(?:[^`]|``)+`\.)*`(?:[^`]|``)+`$")
-_DUMPED_TABLE = re.compile(r"Database: (\S+)\s*\n\s*Table: (\S+)")
+# A CatalogTable printed whole (3.3: "Database: db\nTable: t\n…") or as Hive CTAS prints its
+# target ("[Database: hr, TableName: dept_counts]").
+_DUMPED_TABLE = re.compile(r"Database: ([^\s,\]]+)[,\s]+Table(?:Name)?: ([^\s,\]]+)")
 _STORAGE_LOCATION = re.compile(r"Location: ([^,\)\]\s]+)")
 _INDEX_PATHS = re.compile(r"\[([^\[\]]*)\]\s*$")
 _FILE_FORMATS = {
