@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from sparklineage.errors import CorruptLogError, MalformedLineError
-from sparklineage.logs import LogSource, iter_line_batches
+from sparklineage.logs import LineBatch, LogSource, iter_line_batches
 from sparklineage.redact import redact_property
 
 SQL_UI = "org.apache.spark.sql.execution.ui."
@@ -457,11 +457,11 @@ class EventStream:
             for batch in iter_line_batches(self.source, self.on_progress):
                 for index, line in enumerate(batch.lines):
                     if line.startswith(wanted, offset):
-                        event = self._decode(line, batch.path, batch.first_line + index)
+                        event = self._decode(line, batch, index)
                     elif line.startswith(event_prefix):
                         continue  # an event lineage does not need: never parsed
                     else:
-                        event = self._odd_line(line, batch.path, batch.first_line + index)
+                        event = self._odd_line(line, batch, index)
                     if event is not None:
                         yield event
         except CorruptLogError as exc:
@@ -469,26 +469,27 @@ class EventStream:
                 raise
             self.stats.truncated = exc.reason  # a log still being written ends mid-block
 
-    def _decode(self, line: bytes, path: str, lineno: int) -> Event | None:
+    def _decode(self, line: bytes, batch: LineBatch, index: int) -> Event | None:
         try:
             data = orjson.loads(line)
             decoder = _decoder_for(data["Event"])
             return decoder(data) if decoder is not None else None
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
-            self._malformed(line, path, lineno, exc)
+            self._malformed(batch, index, exc)
             return None
 
-    def _odd_line(self, line: bytes, path: str, lineno: int) -> Event | None:
+    def _odd_line(self, line: bytes, batch: LineBatch, index: int) -> Event | None:
         """A line that does not start like an event: blank, reordered keys, or malformed."""
         if not line.strip():
             return None
-        return self._decode(line, path, lineno)
+        return self._decode(line, batch, index)
 
-    def _malformed(self, line: bytes, path: str, lineno: int, exc: Exception) -> None:
-        if not line.endswith(b"\n") and path == self.source.files[-1].path:
+    def _malformed(self, batch: LineBatch, index: int, exc: Exception) -> None:
+        last = index == len(batch.lines) - 1
+        if last and batch.unterminated and batch.path == self.source.files[-1].path:
             self.stats.torn_tail = True  # the last line of the log, cut off mid-write
             return
-        where = f"{path}:{lineno}"
+        where = f"{batch.path}:{batch.first_line + index}"
         if self.strict:
             raise MalformedLineError(where, f"malformed event line ({_reason(exc)})")
         self.stats.malformed_lines += 1

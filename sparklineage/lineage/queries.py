@@ -29,7 +29,6 @@ from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.lineage.rules import (
     LOGICAL_RULES,
     NodeView,
-    arguments_of,
     extended_relations,
     find_rule,
     is_unsupported,
@@ -120,7 +119,11 @@ class LineageCollector:
         self._open.append(event.execution_id)
 
     def _adaptive_update(self, event: SQLAdaptiveExecutionUpdate) -> None:
-        self._analyse(self._execution(event.execution_id), event.plan_info, event.plan_description)
+        """A re-plan changes joins and partitions, not what is read or written: looked at only
+        when the plan before it named no dataset (an adaptive plan may show its scans late)."""
+        execution = self._execution(event.execution_id)
+        if not any(e.reads or e.writes for e in execution.own):
+            self._analyse(execution, event.plan_info, event.plan_description)
 
     def _execution_end(self, event: SQLExecutionEnd) -> None:
         execution = self._execution(event.execution_id)
@@ -168,7 +171,7 @@ class LineageCollector:
             for node in tree.walk():
                 found = find_rule(node)
                 if found is not None:
-                    effect = found(NodeView(node, arguments_of(node, text), self.naming, text))
+                    effect = found(NodeView(node, text, self.naming))
                     self._remember_attributes(effect)
                     execution.own.append(effect)
                 elif is_unsupported(node):

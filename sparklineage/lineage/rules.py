@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlglot
 from sqlglot import exp
@@ -42,12 +43,16 @@ _FILE_FORMATS = {
 
 @dataclass(frozen=True)
 class NodeView:
-    """What a rule sees of one plan node."""
+    """What a rule sees of one plan node: the node, the plan text around it, the naming."""
 
     node: PlanNode
-    args: list[str]
+    text: PlanText
     naming: NamingContext
-    text: PlanText | None = None
+
+    @cached_property
+    def args(self) -> list[str]:
+        """The node's arguments, split (only for the rules that read them: plans are long)."""
+        return arguments_of(self.node, self.text)
 
     def table_args(self) -> list[str]:
         """Arguments that are table identifiers (quoted, or a dumped CatalogTable)."""
@@ -575,7 +580,7 @@ def _batch_scan(node: PlanNode, view: NodeView) -> tuple[Dataset, ...]:
 def _scan_location(view: NodeView) -> str:
     """A scan's file index, whole if any part of the event has it whole: the node's metadata,
     its block in the plan text, then its simpleString (cut at 100 characters)."""
-    blocks = view.text.blocks_named(view.node.name) if view.text else ()
+    blocks = view.text.blocks_named(view.node.name)
     candidates = [
         view.node.meta("Location"),
         *(b.get("Location") for b in blocks),
@@ -644,9 +649,7 @@ def in_memory_table_scan(view: NodeView) -> Effect:
     """A cached relation: the tree stops here, but the plan text prints the cached plan, whose
     file scans are what the cache was filled from."""
     reads: list[Dataset] = []
-    for fmt, table_name, _columns, paths in _TEXT_FILE_SCAN.findall(
-        view.text.text if view.text else ""
-    ):
+    for fmt, table_name, _columns, paths in _TEXT_FILE_SCAN.findall(view.text.text):
         located = listed_paths(paths)
         if table_name:
             location = located[0] if len(located) == 1 else None

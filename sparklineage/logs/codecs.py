@@ -6,16 +6,19 @@ framings of the JVM libraries it links (lz4-java's ``LZ4BlockOutputStream``, sna
 walks the framing and hands the raw blocks to a C decoder. zstd is standard frames (many
 of them: Spark flushes a frame at a time) and gzip is what Databricks uses for rolled files.
 
-Every reader is an ``io.RawIOBase`` that decodes one block at a time, so a log of any size is
-read in constant memory. A reader that finds the framing broken (a truncated tail, garbage)
-raises :class:`~sparklineage.errors.CorruptLogError` with the byte offset, never a library's
-own exception.
+Every reader decodes one block at a time, so a log of any size is read in constant memory.
+Each is an ``io.RawIOBase`` that the line reader wraps in one ``io.BufferedReader``, so
+decoded bytes land in one reused buffer (fresh megabyte-sized objects per block cost page
+faults that show in the benchmark). A reader that finds the framing broken (a truncated
+tail, garbage) raises :class:`~sparklineage.errors.CorruptLogError` with the byte offset,
+never a library's own exception.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import os
 import struct
 import zlib
 from enum import Enum
@@ -27,7 +30,7 @@ import zstandard
 
 from sparklineage.errors import CorruptLogError
 
-READ_BUFFER = 1 << 20  # decoded bytes handed to the line reader at a time
+READ_BUFFER = 1 << 20  # bytes read from a plain file, or decoded by gzip, at a time
 
 
 class Codec(str, Enum):
@@ -73,22 +76,32 @@ def sniff_codec(head: bytes) -> Codec | None:
 
 
 def open_decoded(path: str, codec: Codec) -> io.BufferedReader:
-    """Open ``path`` and return a buffered binary stream of its decoded bytes."""
-    raw: BinaryIO = open(path, "rb")  # noqa: SIM115 - owned and closed by the returned reader
-    if codec is Codec.NONE:
-        return io.BufferedReader(raw, READ_BUFFER)  # type: ignore[arg-type]
-    decoder = _DECODERS[codec](raw, path)
-    return io.BufferedReader(decoder, READ_BUFFER)
+    """Open ``path`` as a buffered binary stream of its decoded bytes."""
+    raw = open(path, "rb", buffering=0)  # noqa: SIM115 - owned and closed by the reader
+    reader = raw if codec is Codec.NONE else _DECODERS[codec](raw, path)  # type: ignore[arg-type]
+    return io.BufferedReader(reader, READ_BUFFER)
 
 
-class _BlockReader(io.RawIOBase):
-    """A raw stream over decoded blocks; subclasses say how to get the next block."""
+def position(stream: io.BufferedReader) -> int:
+    """How many bytes of the file under ``stream`` were read (compressed bytes for codecs)."""
+    raw = stream.raw
+    return raw.position() if isinstance(raw, BlockReader) else raw.tell()
+
+
+class BlockReader(io.RawIOBase):
+    """A file's decoded bytes, a block at a time; subclasses say how to get the next block."""
+
+    codec: Codec
 
     def __init__(self, raw: BinaryIO, path: str) -> None:
         super().__init__()
         self._raw = raw
         self._path = path
         self._pending = memoryview(b"")
+
+    def position(self) -> int:
+        """How many bytes of the file have been read (compressed bytes for codecs)."""
+        return self._raw.tell()
 
     def readable(self) -> bool:
         return True
@@ -108,7 +121,7 @@ class _BlockReader(io.RawIOBase):
         self._raw.close()
         super().close()
 
-    def _next_block(self) -> bytes | memoryview | None:
+    def _next_block(self) -> bytes | None:
         """The next decoded block, or None at the clean end of the stream."""
         raise NotImplementedError
 
@@ -120,11 +133,12 @@ class _BlockReader(io.RawIOBase):
         return data
 
     def _corrupt(self, why: str) -> CorruptLogError:
-        codec = type(self).codec.value  # type: ignore[attr-defined]
-        return CorruptLogError(self._path, f"{codec} stream {why} (at byte {self._raw.tell()})")
+        return CorruptLogError(
+            self._path, f"{self.codec.value} stream {why} (at byte {self._raw.tell()})"
+        )
 
 
-class _Lz4BlockReader(_BlockReader):
+class _Lz4BlockReader(BlockReader):
     """lz4-java's LZ4BlockOutputStream: 21-byte headers, raw LZ4 or stored blocks.
 
     Header: magic ``LZ4Block``, a token (method 0x10 stored / 0x20 lz4, low bits the level),
@@ -137,7 +151,7 @@ class _Lz4BlockReader(_BlockReader):
     _HEADER = struct.Struct("<8sBiii")
     _STORED, _COMPRESSED = 0x10, 0x20
 
-    def _next_block(self) -> bytes | memoryview | None:
+    def _next_block(self) -> bytes | None:
         while True:
             head = self._raw.read(self._HEADER.size)
             if not head:
@@ -156,12 +170,12 @@ class _Lz4BlockReader(_BlockReader):
             if method != self._COMPRESSED:
                 raise self._corrupt(f"has an unknown block method 0x{method:02x}")
             try:
-                return memoryview(cramjam.lz4.decompress_block(payload, output_len=original))
+                return bytes(cramjam.lz4.decompress_block(payload, output_len=original))
             except cramjam.DecompressionError as exc:
                 raise self._corrupt(f"has a damaged block ({exc})") from None
 
 
-class _SnappyStreamReader(_BlockReader):
+class _SnappyStreamReader(BlockReader):
     """snappy-java's SnappyOutputStream: a 16-byte header, then length-prefixed raw blocks.
 
     The header is magic ``\\x82SNAPPY\\0`` plus two big-endian version ints; each chunk is a
@@ -177,7 +191,7 @@ class _SnappyStreamReader(_BlockReader):
         super().__init__(raw, path)
         self._expect_header = True
 
-    def _next_block(self) -> bytes | memoryview | None:
+    def _next_block(self) -> bytes | None:
         while True:
             length_bytes = self._raw.read(4)
             if not length_bytes:
@@ -192,7 +206,7 @@ class _SnappyStreamReader(_BlockReader):
                 raise self._corrupt("has a damaged chunk length")
             payload = self._read_exact(length, "a chunk")
             try:
-                return memoryview(cramjam.snappy.decompress_raw(payload))
+                return bytes(cramjam.snappy.decompress_raw(payload))
             except cramjam.DecompressionError as exc:
                 raise self._corrupt(f"has a damaged chunk ({exc})") from None
 
@@ -203,7 +217,7 @@ class _SnappyStreamReader(_BlockReader):
         self._expect_header = False
 
 
-class _LzfChunkReader(_BlockReader):
+class _LzfChunkReader(BlockReader):
     """ning compress-lzf's LZFOutputStream: ``ZV`` chunks, stored (0) or compressed (1).
 
     A stored chunk has a big-endian uint16 length; a compressed one a uint16 compressed and a
@@ -213,7 +227,7 @@ class _LzfChunkReader(_BlockReader):
     codec = Codec.LZF
     _STORED, _COMPRESSED = 0, 1
 
-    def _next_block(self) -> bytes | memoryview | None:
+    def _next_block(self) -> bytes | None:
         head = self._raw.read(5)
         if not head:
             return None
@@ -235,50 +249,78 @@ class _LzfChunkReader(_BlockReader):
         return data
 
 
-class _ZstdFramesReader(_BlockReader):
+class _ZstdFramesReader(BlockReader):
     """Standard zstd frames, as many as zstd-jni wrote (Spark flushes frame by frame).
 
-    Decoded with a decompression object per frame so that a file cut inside its last frame
-    is reported as truncated; zstandard's stream reader would end there silently.
+    zstandard's stream reader decodes straight into the line reader's buffer, which is the
+    fast path, but it ends silently inside a cut frame; so the frame and block headers are
+    walked first (a few bytes per block, :func:`zstd_framing_problem`) and a cut or damaged
+    file is reported once everything readable has been read.
     """
 
     codec = Codec.ZSTD
-    _CHUNK = 1 << 17  # compressed bytes per step; keeps each decoded step small
 
     def __init__(self, raw: BinaryIO, path: str) -> None:
         super().__init__(raw, path)
-        self._decompressor = zstandard.ZstdDecompressor()
-        self._frame = self._decompressor.decompressobj()
-        self._in_frame = False
+        self._problem = zstd_framing_problem(raw.fileno())
+        self._stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
 
-    def _next_block(self) -> bytes | memoryview | None:
-        while True:
-            data = self._raw.read(self._CHUNK)
-            if not data:
-                if self._in_frame:
-                    raise self._corrupt("truncated: the file ends inside a frame")
-                return None
-            out = self._feed(data)
-            if out:
-                return out
-
-    def _feed(self, data: bytes) -> bytes:
-        """Decode ``data``, starting new frames where one ends inside it."""
-        parts = []
-        while data:
-            try:
-                parts.append(self._frame.decompress(data))
-            except zstandard.ZstdError as exc:
-                raise self._corrupt(f"has a damaged frame ({exc})") from None
-            self._in_frame = not self._frame.eof
-            if not self._frame.eof:
-                break
-            data = self._frame.unused_data
-            self._frame = self._decompressor.decompressobj()
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        try:
+            n = self._stream.readinto(buffer)
+        except zstandard.ZstdError as exc:
+            raise self._corrupt(f"has a damaged frame ({exc})") from None
+        if n == 0 and self._problem:
+            raise self._corrupt(self._problem)
+        return n
 
 
-class _GzipReader(_BlockReader):
+_ZSTD_MAGIC = 0xFD2FB528
+_ZSTD_SKIPPABLE = range(0x184D2A50, 0x184D2A60)
+_FCS_SIZES = (0, 2, 4, 8)
+_DICT_ID_SIZES = (0, 1, 2, 4)
+
+
+def zstd_framing_problem(fd: int) -> str | None:
+    """Why a zstd file is not whole frames (cut or damaged), or None; reads headers only."""
+    size, offset = os.fstat(fd).st_size, 0
+    while offset < size:
+        head = os.pread(fd, 14, offset)
+        if len(head) < 4:
+            return "truncated: the file ends inside a frame header"
+        magic = int.from_bytes(head[:4], "little")
+        if magic in _ZSTD_SKIPPABLE:
+            offset += 8 + int.from_bytes(head[4:8], "little")
+            continue
+        if magic != _ZSTD_MAGIC or len(head) < 5:
+            return f"has no zstd frame at byte {offset}"
+        descriptor = head[4]
+        single_segment = bool(descriptor & 0x20)
+        fcs = _FCS_SIZES[descriptor >> 6] or (1 if single_segment else 0)
+        offset += 5 + (0 if single_segment else 1) + _DICT_ID_SIZES[descriptor & 3] + fcs
+        offset = _zstd_blocks_end(fd, offset, size)
+        if offset < 0:
+            return "truncated: the file ends inside a frame"
+        offset += 4 if descriptor & 0x04 else 0  # content checksum
+    return "truncated: the file ends inside a frame" if offset > size else None
+
+
+def _zstd_blocks_end(fd: int, offset: int, size: int) -> int:
+    """The offset after a frame's last block, or -1 when the file ends first."""
+    while True:
+        header = os.pread(fd, 3, offset)
+        if len(header) < 3:
+            return -1
+        value = int.from_bytes(header, "little")
+        last, block_type, block_size = value & 1, (value >> 1) & 3, value >> 3
+        offset += 3 + (1 if block_type == 1 else block_size)
+        if offset > size:
+            return -1
+        if last:
+            return offset
+
+
+class _GzipReader(BlockReader):
     """gzip members (Databricks rolls its cluster event logs into ``.gz`` files)."""
 
     codec = Codec.GZIP
@@ -287,25 +329,19 @@ class _GzipReader(_BlockReader):
         super().__init__(raw, path)
         self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
 
-    def _next_block(self) -> bytes | memoryview | None:
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
-            return self._gzip.read(READ_BUFFER) or None
+            return self._gzip.readinto(buffer)
         except EOFError:
             raise self._corrupt("truncated: the file ends inside a member") from None
         except (OSError, zlib.error) as exc:
             raise self._corrupt(f"is damaged ({exc})") from None
 
 
-_DECODERS: dict[Codec, type[_BlockReader]] = {
+_DECODERS: dict[Codec, type[BlockReader]] = {
     Codec.LZ4: _Lz4BlockReader,
     Codec.SNAPPY: _SnappyStreamReader,
     Codec.LZF: _LzfChunkReader,
     Codec.ZSTD: _ZstdFramesReader,
     Codec.GZIP: _GzipReader,
 }
-
-
-def raw_position(stream: io.BufferedReader) -> int:
-    """How many bytes of the file under a stream from :func:`open_decoded` were read."""
-    raw = stream.raw
-    return (raw._raw if isinstance(raw, _BlockReader) else raw).tell()
