@@ -2,7 +2,8 @@
 
 The expected file keeps only what does not change from one run of the same job to the next:
 applications by name (their ids are new every run), queries by execution id with their
-operation, status, and the ids of what they read and wrote. No times, no log paths.
+operation, status, the ids of what they read and wrote, and their column lineage
+(``column ← dataset.column (transform)``). No times, no log paths.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def _by_name(applications: Iterable[Application]) -> dict[str, Any]:
                 "status": q.status,
                 "inputs": [d.id for d in q.inputs],
                 "outputs": [d.id for d in q.outputs],
+                "columns": sorted(
+                    f"{c.dataset}.{c.column} ← {source}.{column} ({c.transform})"
+                    for c in q.columns
+                    for source, column in c.sources
+                ),
             }
             for q in app.queries
         }
@@ -93,9 +99,10 @@ def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for field in ("operation", "status"):
         if old[field] != new[field]:
             lines.append(f"{field} {old[field]} → {new[field]}")
-    for side, verb in (("inputs", "reads"), ("outputs", "writes")):
-        lines.extend(f"- {verb} {d}" for d in sorted(set(old[side]) - set(new[side])))
-        lines.extend(f"+ {verb} {d}" for d in sorted(set(new[side]) - set(old[side])))
+    for side, verb in (("inputs", "reads"), ("outputs", "writes"), ("columns", "column")):
+        before, after = set(old.get(side, ())), set(new.get(side, ()))
+        lines.extend(f"- {verb} {d}" for d in sorted(before - after))
+        lines.extend(f"+ {verb} {d}" for d in sorted(after - before))
     return lines
 
 

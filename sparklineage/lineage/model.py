@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sparklineage.lineage.columns import ColumnLineage
 from sparklineage.lineage.naming import Dataset
 
 OPERATIONS = (
@@ -39,6 +40,7 @@ class Query:
     end: int | None
     inputs: tuple[Dataset, ...]
     outputs: tuple[Dataset, ...]
+    columns: tuple[ColumnLineage, ...] = ()
     unsupported: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None

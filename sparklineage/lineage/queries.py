@@ -24,6 +24,12 @@ from sparklineage.events import (
     StreamingQueryProgress,
 )
 from sparklineage.lineage import naming
+from sparklineage.lineage.columns import (
+    ColumnLineage,
+    analyse_columns,
+    column_lineage,
+    named_ids,
+)
 from sparklineage.lineage.model import Effect, Query, merge_datasets
 from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.lineage.rules import (
@@ -34,7 +40,7 @@ from sparklineage.lineage.rules import (
     is_unsupported,
 )
 from sparklineage.lineage.streams import stream_datasets
-from sparklineage.plan import parse_plan_text, plan_tree
+from sparklineage.plan import PlanBlock, PlanNode, PlanText, parse_plan_text, plan_tree
 
 DESCRIPTION_LIMIT = 2000
 NO_PLAN_TEXT = "the log has no plan text for this execution: lineage from the plan tree only"
@@ -60,6 +66,8 @@ class _Execution:
     own: list[Effect] = field(default_factory=list)  # from the plan
     catalog: list[Effect] = field(default_factory=list)  # from catalog events
     unsupported: set[str] = field(default_factory=set)
+    columns: tuple[ColumnLineage, ...] = ()
+    column_warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -183,6 +191,40 @@ class LineageCollector:
         execution.own.append(extended_relations(text, self.naming))
         if tree is not None and not plan_description.strip():
             execution.own.append(Effect(warnings=(NO_PLAN_TEXT,)))
+        self._analyse_columns(execution, text)
+
+    def _analyse_columns(self, execution: _Execution, text: PlanText) -> None:
+        written = {d for e in execution.own for d in e.writes}
+        target = written.pop() if len(written) == 1 else None
+        found = analyse_columns(text, target, self._scanned_columns(text))
+        if found is not None and target is not None:
+            execution.columns = column_lineage(found, target.id)
+            execution.column_warnings = tuple(found.warnings)
+
+    def _scanned_columns(self, text: PlanText) -> dict[int, tuple[Dataset, str]]:
+        """Expression id → (dataset, column) for every relation the plan text shows read:
+        scan blocks (named by the scan rules) and logical relations."""
+        scanned: dict[int, tuple[Dataset, str]] = {}
+        for block in text.blocks:
+            reads, columns = self._block_reads(block, text)
+            if len(reads) == 1:
+                for name, expression_id in columns:
+                    scanned[expression_id] = (reads[0], name)
+        return scanned
+
+    def _block_reads(
+        self, block: PlanBlock, text: PlanText
+    ) -> tuple[tuple[Dataset, ...], list[tuple[str, int]]]:
+        logical = LOGICAL_RULES.get(block.name)
+        if logical is not None:
+            return logical(block, self.naming).reads, named_ids(block.arguments or "")
+        if not block.name.startswith(("Scan ", "BatchScan")):
+            return (), []
+        metadata = tuple((k, v) for k, v in block.fields if k in ("Location", "Format"))
+        node = PlanNode(block.name, "", metadata, ())
+        found = find_rule(node)
+        reads = found(NodeView(node, text, self.naming)).reads if found else ()
+        return reads, named_ids(block.get("Output") or "")
 
     def _remember_attributes(self, effect: Effect) -> None:
         if len(effect.reads) == 1:
@@ -246,8 +288,8 @@ class LineageCollector:
                 sinks = [naming.managed_table(d, self.naming) for d in stream.outputs]
                 outputs = merge_datasets([*outputs, *sinks])
             operation = "stream_write"
-        outputs = _fold_write_paths_into_tables(operation, outputs)
-        notes: list[str] = []
+        outputs, renamed = _fold_write_paths_into_tables(operation, outputs)
+        notes: list[str] = [w for m in members for w in m.column_warnings]
         inputs = self._resolve(inputs, notes)
         error = next((m.error for m in members if m.error), None)
         return Query(
@@ -260,6 +302,7 @@ class LineageCollector:
             end=root.end,
             inputs=inputs,
             outputs=outputs,
+            columns=_columns(members, renamed),
             unsupported=tuple(sorted(set().union(*(m.unsupported for m in members)))),
             warnings=_warnings(effects, inputs, outputs, notes),
             error=error,
@@ -311,8 +354,11 @@ def _operation(
 
 def _fold_write_paths_into_tables(
     operation: str, outputs: tuple[Dataset, ...]
-) -> tuple[Dataset, ...]:
-    """A CTAS child writes the new table's files by path, unnamed: one output, the table."""
+) -> tuple[tuple[Dataset, ...], dict[str, str]]:
+    """A CTAS child writes the new table's files by path, unnamed: one output, the table.
+
+    Returns the outputs and which path ids became which table id.
+    """
     tables = [d for d in outputs if d.kind == "table"]
     paths = [d for d in outputs if d.kind == "path"]
     if (
@@ -320,19 +366,27 @@ def _fold_write_paths_into_tables(
         or len(tables) != 1
         or not paths
     ):
-        return outputs
+        return outputs, {}
     table = tables[0]
     folded = [p for p in paths if table.location in (None, p.id.removeprefix("path:"))]
     if not folded:
-        return outputs
+        return outputs, {}
     location = table.location or folded[0].id.removeprefix("path:")
     kept = [d for d in outputs if d not in folded and d is not table]
-    return merge_datasets(
-        [
-            *kept,
-            Dataset(table.id, "table", location, table.format or folded[0].format, table.truncated),
-        ]
+    located = Dataset(
+        table.id, "table", location, table.format or folded[0].format, table.truncated
     )
+    return merge_datasets([*kept, located]), {p.id: table.id for p in folded}
+
+
+def _columns(members: list[_Execution], renamed: dict[str, str]) -> tuple[ColumnLineage, ...]:
+    """The column lineage of a query's executions, under the ids the query reports."""
+    merged = {
+        ColumnLineage(renamed.get(c.dataset, c.dataset), c.column, c.sources, c.transform)
+        for m in members
+        for c in m.columns
+    }
+    return tuple(sorted(merged, key=lambda c: (c.dataset, c.column, c.transform)))
 
 
 def _warnings(

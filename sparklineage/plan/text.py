@@ -43,11 +43,20 @@ class PlanBlock:
 
 @dataclass(frozen=True, slots=True)
 class PlanText:
-    """A parsed plan description: its formatted blocks and its named sections."""
+    """A parsed plan description: its formatted blocks, its named sections, and the tree
+    the formatted plan draws over its block numbers."""
 
     text: str
     blocks: tuple[PlanBlock, ...]
     sections: tuple[tuple[str, str], ...]
+    tree: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (block number, its children)
+
+    def block(self, number: int) -> PlanBlock | None:
+        return next((b for b in self.blocks if b.number == number), None)
+
+    def children(self, number: int) -> list[int]:
+        """The block numbers drawn under block ``number``, first child first."""
+        return list(next((kids for n, kids in self.tree if n == number), ()))
 
     def section(self, name: str) -> str | None:
         return next((body for title, body in self.sections if title == name), None)
@@ -66,7 +75,34 @@ class PlanText:
 
 def parse_plan_text(text: str) -> PlanText:
     """Parse a plan description; parts it does not recognise are simply absent."""
-    return PlanText(text=text, blocks=tuple(_blocks(text)), sections=tuple(_sections(text)))
+    sections = tuple(_sections(text))
+    physical = next((body for title, body in sections if title == "Physical Plan"), "")
+    return PlanText(text, tuple(_blocks(text)), sections, _drawn_tree(physical))
+
+
+_DRAWN_NODE = re.compile(r" \((\d+)\)\s*$")
+_BRANCH = re.compile(r"[+:]- ")
+
+
+def _drawn_tree(section: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """Parent → children of the formatted plan's tree drawing (``+- `` and ``:- `` lines)."""
+    children: dict[int, list[int]] = {}
+    stack: list[tuple[int, int]] = []  # (column of the node's branch mark, block number)
+    for line in section.splitlines():
+        if not line.strip():
+            break  # the drawing ends at the first blank line; the blocks follow
+        drawn = _DRAWN_NODE.search(line)
+        if not drawn:
+            continue
+        branch = _BRANCH.search(line)
+        column, number = (branch.start() if branch else -1), int(drawn.group(1))
+        while stack and stack[-1][0] >= column:
+            stack.pop()
+        if stack:
+            children.setdefault(stack[-1][1], []).append(number)
+        children.setdefault(number, [])
+        stack.append((column, number))
+    return tuple((n, tuple(kids)) for n, kids in children.items())
 
 
 def _sections(text: str) -> Iterator[tuple[str, str]]:
@@ -95,7 +131,7 @@ def _add_field_line(fields: list[tuple[str, str]], line: str) -> None:
     in_arguments = bool(fields) and fields[-1][0] == _ARGUMENTS
     field = None if in_arguments else _FIELD.match(line)
     if field:
-        fields.append((field.group(1), field.group(2)))
+        fields.append((field.group(1).strip(), field.group(2)))
     elif fields and line.strip():
         key, value = fields[-1]
         fields[-1] = (key, f"{value}\n{line}")

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from sparklineage.application import Application
+from sparklineage.lineage.columns import ColumnLineage
 from sparklineage.lineage.model import Query
 from sparklineage.lineage.naming import Dataset
 
@@ -61,10 +62,19 @@ def query_entry(query: Query) -> dict[str, Any]:
         "end": iso_time(query.end),
         "inputs": [dataset_entry(d) for d in query.inputs],
         "outputs": [dataset_entry(d) for d in query.outputs],
-        "columns": [],
+        "columns": [column_entry(c) for c in query.columns],
         "unsupported": list(query.unsupported),
         "warnings": list(query.warnings),
         "error": query.error,
+    }
+
+
+def column_entry(column: ColumnLineage) -> dict[str, Any]:
+    return {
+        "dataset": column.dataset,
+        "column": column.column,
+        "sources": [{"dataset": d, "column": c} for d, c in column.sources],
+        "transform": column.transform,
     }
 
 

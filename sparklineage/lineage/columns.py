@@ -1,0 +1,319 @@
+"""Column lineage: which input columns each written column comes from, and how.
+
+Spark prints every attribute with its expression id (``amount#49``) and every derived one as
+``<expression> AS <name>#<id>``; the ids are the same in every part of one plan. So the
+formatted plan text of an execution is read as a set of definitions (id ← the ids its
+expression uses, with the kind of use), the written columns are the ids the write command
+receives, and each is traced back to the ids a scan read, whose datasets the scans name.
+
+Kinds, as OpenLineage names them: direct ``identity``, ``transformation``, ``aggregation``;
+indirect ``conditional`` (a CASE WHEN condition) and ``window`` (the column's own PARTITION
+BY / ORDER BY), which belong to one column, and ``filter``, ``join``, ``group_by``,
+``sort``, which a statement applies to every column it writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sparklineage.lineage.naming import Dataset
+from sparklineage.plan import PlanBlock, PlanText, split_arguments
+
+DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
+STATEMENT_KINDS = ("filter", "join", "group_by", "sort")
+MORE_FIELDS = re.compile(r"\.\.\. \d+ more fields")
+
+_ID = re.compile(r"#(\d+)L?\b")
+_SIMPLE_ATTRIBUTE = re.compile(r"^[^\s#]+#(\d+)L?$")
+_ALIAS = re.compile(r"^(?P<expr>.+) AS (?P<name>.+?)#(?P<id>\d+)L?$", re.DOTALL)
+_CALL_ATTRIBUTE = re.compile(r"^(?P<fn>\w+)\((?P<inner>.*)\)#(?P<id>\d+)L?$", re.DOTALL)
+_NAMED_ID = re.compile(r"([A-Za-z_][\w$]*)#(\d+)L?\b")
+_AGGREGATES = re.compile(
+    r"\b(sum|count|avg|mean|min|max|first|last|collect_list|collect_set|stddev\w*|var\w*|"
+    r"approx_count_distinct|percentile\w*|any_value|bool_and|bool_or|every|some|corr|"
+    r"covar_\w+|kurtosis|skewness|max_by|min_by|median|mode|count_if|array_agg)\("
+)
+_RANKING = re.compile(r"^(rank|dense_rank|row_number|ntile|percent_rank|cume_dist)\(")
+_WINDOW_SPEC = "windowspecdefinition("
+# Spark wraps partition columns of a file write in empty2null(): not the user's transformation.
+_WRITE_WRAPPER = re.compile(r"^empty2null\((.*)\)$")
+_CASE_CONDITIONS = re.compile(r"\bWHEN (.*?) THEN ", re.DOTALL)
+_INFERRED_NOT_NULL = re.compile(r"isnotnull\([^()]*\)")
+_JOIN_NODES = ("Join", "CartesianProduct")
+_AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
+_WRITE_NODES = ("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")
+_VIEW_NODES = ("CreateViewCommand", "AlterViewAsCommand")
+# Logical nodes whose output is one of their argument lists (index of that list).
+_LOGICAL_OUTPUT = {"Project": 0, "Aggregate": 1, "LogicalRelation": 0}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLineage:
+    """One written column's sources of one kind."""
+
+    dataset: str
+    column: str
+    sources: tuple[tuple[str, str], ...]  # (dataset id, column)
+    transform: str
+
+
+@dataclass
+class ExecutionColumns:
+    """What one execution's plan text says about columns, before tracing."""
+
+    outputs: list[tuple[str, int]] = field(default_factory=list)  # (written column, id)
+    definitions: dict[int, set[tuple[int, str]]] = field(default_factory=dict)
+    statement: set[tuple[int, str]] = field(default_factory=set)
+    scans: dict[int, tuple[Dataset, str]] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)  # id -> the name an alias gave it
+    warnings: list[str] = field(default_factory=list)
+
+    def define(self, target: int, sources: Iterable[tuple[int, str]]) -> None:
+        self.definitions.setdefault(target, set()).update(s for s in sources if s[0] != target)
+
+
+# ---------------------------------------------------------------- reading one plan
+
+
+def analyse_columns(
+    text: PlanText, written: Dataset | None, scans: Mapping[int, tuple[Dataset, str]]
+) -> ExecutionColumns | None:
+    """The column facts of one execution that writes ``written``, or None when it writes
+    nothing or its plan text has no formatted blocks (2.x/3.0 extended plans)."""
+    if written is None or not text.blocks:
+        return None
+    found = ExecutionColumns(scans=dict(scans))
+    for block in text.blocks:
+        _definitions(block, found)
+        _statement_edges(block, found)
+    for union in text.blocks_named("Union"):
+        _union(text, union, found)
+    found.outputs = _written_columns(text, written, found)
+    return found if found.outputs else None
+
+
+def _items(value: str) -> Iterator[str]:
+    """The top-level items of every bracketed list in a field value."""
+    for part in split_arguments(value):
+        if part.startswith("[") and part.endswith("]"):
+            yield from split_arguments(part[1:-1])
+
+
+def _definitions(block: PlanBlock, found: ExecutionColumns) -> None:
+    if block.name == "Generate":
+        _generate(block, found)
+        return
+    for key, value in block.fields:
+        if key in ("Output", "Results", "Aggregate Attributes", "Arguments", "Functions"):
+            for item in _items(value):
+                _define_item(item, found)
+
+
+def _define_item(item: str, found: ExecutionColumns) -> None:
+    alias = _ALIAS.match(item)
+    if alias:
+        found.define(int(alias.group("id")), expression_sources(alias.group("expr")))
+        found.names[int(alias.group("id"))] = alias.group("name")
+        return
+    call = _CALL_ATTRIBUTE.match(item)
+    if call:
+        kind = "aggregation" if _AGGREGATES.match(item) else "transformation"
+        found.define(int(call.group("id")), ((i, kind) for i in _ids(call.group("inner"))))
+
+
+def expression_sources(expression: str) -> set[tuple[int, str]]:
+    """The ids an expression uses, each with how: identity for a bare attribute,
+    aggregation inside an aggregate, window for its window spec, conditional in a
+    CASE WHEN condition, transformation otherwise."""
+    expression = _WRITE_WRAPPER.sub(r"\1", expression.strip())
+    if _SIMPLE_ATTRIBUTE.match(expression):
+        return {(int(_ID.search(expression).group(1)), "identity")}  # type: ignore[union-attr]
+    spec_at = expression.find(_WINDOW_SPEC)
+    if spec_at >= 0:
+        function, spec = expression[:spec_at], expression[spec_at:]
+        direct = set() if _RANKING.match(function) else _direct(function)
+        return direct | {(i, "window") for i in _ids(spec)}
+    conditions = " ".join(_CASE_CONDITIONS.findall(expression))
+    rest = _CASE_CONDITIONS.sub(" THEN ", expression)
+    return _direct(rest) | {(i, "conditional") for i in _ids(conditions)}
+
+
+def _direct(expression: str) -> set[tuple[int, str]]:
+    kind = "aggregation" if _AGGREGATES.search(expression) else "transformation"
+    return {(i, kind) for i in _ids(expression)}
+
+
+def _ids(text: str) -> list[int]:
+    return [int(i) for i in _ID.findall(text)]
+
+
+def _generate(block: PlanBlock, found: ExecutionColumns) -> None:
+    """``explode(array(a#1, b#2)), [kept…], outer, [generated#9]``."""
+    args = split_arguments(block.arguments or "")
+    if len(args) < 2:
+        return
+    sources = [(i, "transformation") for i in _ids(args[0])]
+    for generated in _ids(args[-1]):
+        found.define(generated, sources)
+
+
+def _statement_edges(block: PlanBlock, found: ExecutionColumns) -> None:
+    """Filter, join, grouping and global-sort columns: they shape every written column."""
+    name = block.name
+    if name == "Filter":
+        condition = block.get("Condition") or block.arguments or ""
+        found.statement.update((i, "filter") for i in _ids(_without_inferred_not_null(condition)))
+    elif name.endswith(_JOIN_NODES):
+        join_type = block.get("Join type") or (block.arguments or "").split(",")[0]
+        kind = "filter" if join_type.strip().startswith(("LeftSemi", "LeftAnti")) else "join"
+        keys = [block.get(k) or "" for k in ("Left keys", "Right keys", "Join condition")]
+        found.statement.update((i, kind) for i in _ids(" ".join(keys) or (block.arguments or "")))
+    elif name.endswith(_AGGREGATE_NODES):
+        keys = block.get("Keys")
+        if keys is None and name == "Aggregate":  # logical: [grouping], [aggregates]
+            keys = (split_arguments(block.arguments or "") or [""])[0]
+        found.statement.update((i, "group_by") for i in _ids(keys or ""))
+    elif name == "Sort":
+        args = split_arguments(block.arguments or "")
+        if len(args) >= 2 and args[1] == "true":  # global ORDER BY, not a sort for a join
+            found.statement.update((i, "sort") for i in _ids(args[0]))
+
+
+def _without_inferred_not_null(condition: str) -> str:
+    """Spark adds ``isnotnull(x)`` for join keys and filtered columns: not the user's filter
+    (a user's own ``x IS NOT NULL`` is dropped with them, a known limit)."""
+    return _INFERRED_NOT_NULL.sub("", condition)
+
+
+def _union(text: PlanText, union: PlanBlock, found: ExecutionColumns) -> None:
+    """UNION: position i of every branch flows into position i of the first branch."""
+    branches = [output_ids(text, child) for child in text.children(union.number)]
+    if len(branches) < 2:
+        return
+    for position, target in enumerate(branches[0]):
+        found.define(target, ((b[position], "identity") for b in branches[1:] if position < len(b)))
+
+
+def output_ids(text: PlanText, number: int) -> list[int]:
+    """The ids a block outputs: its Output, else its Input (pass-through nodes), else its
+    first child's."""
+    block = text.block(number)
+    if block is None:
+        return []
+    for key in ("Output", "Input"):
+        value = block.get(key)
+        if value and value.strip() != "[]":
+            return [_last_id(item) for item in _items(value) if _ID.search(item)]
+    logical = _LOGICAL_OUTPUT.get(block.name)
+    if logical is not None:  # an analyzed logical plan (CREATE VIEW): only Arguments
+        lists = [p for p in split_arguments(block.arguments or "") if p.startswith("[")]
+        if len(lists) > logical:
+            return [_last_id(item) for item in _items(lists[logical]) if _ID.search(item)]
+    children = text.children(number)
+    return output_ids(text, children[0]) if children else []
+
+
+def _last_id(item: str) -> int:
+    return int(_ID.findall(item)[-1])
+
+
+def _written_columns(
+    text: PlanText, written: Dataset, found: ExecutionColumns
+) -> list[tuple[str, int]]:
+    """The written columns paired with the ids the write receives, by position."""
+    for block in text.blocks:
+        command = block.name.removeprefix("Execute ")
+        if command not in _WRITE_NODES + _VIEW_NODES:
+            continue
+        children = text.children(block.number)
+        inner = text.block(children[0]) if children else None
+        if inner is not None and inner.name == command:  # "Execute X" wraps the X block
+            block, children = inner, text.children(inner.number)
+        ids = output_ids(text, children[0]) if children else []
+        if ids:
+            return _name_columns(block, ids, written, text, found)
+    return []
+
+
+def _name_columns(
+    block: PlanBlock, ids: list[int], written: Dataset, text: PlanText, found: ExecutionColumns
+) -> list[tuple[str, int]]:
+    """Names from the command's output column list (positional: INSERT renames by
+    position); a path write or a view takes the query's own names."""
+    names = {**_id_names(text.text), **found.names}
+    query_names = [names.get(i, f"#{i}") for i in ids]
+    if written.kind != "table" or block.name.removeprefix("Execute ") in _VIEW_NODES:
+        return list(zip(query_names, ids, strict=True))
+    listed = _output_column_names(block)
+    if listed is None:
+        return list(zip(query_names, ids, strict=True))
+    if MORE_FIELDS.search(block.arguments or "") and len(listed) < len(ids):
+        found.warnings.append(
+            f"Spark abbreviated the written column list ({len(ids) - len(listed)} more fields): "
+            "their column lineage is not reported"
+        )
+    return list(zip(listed, ids[: len(listed)], strict=True))
+
+
+def _output_column_names(block: PlanBlock) -> list[str] | None:
+    """The last bracketed list of plain names in a write command's arguments."""
+    for arg in reversed(split_arguments(block.arguments or "")):
+        if arg.startswith("[") and "#" not in arg and "=" not in arg:
+            return [n for n in split_arguments(arg[1:-1]) if n and not MORE_FIELDS.match(n)]
+    return None
+
+
+def _id_names(text: str) -> dict[int, str]:
+    return {int(i): name for name, i in _NAMED_ID.findall(text)}
+
+
+def named_ids(column_list: str) -> list[tuple[str, int]]:
+    """``[order_id#47, amount#49]`` as (name, id) pairs, in order."""
+    return [(name, int(i)) for name, i in _NAMED_ID.findall(column_list)]
+
+
+# ---------------------------------------------------------------- tracing to the scans
+
+
+def trace(
+    found: ExecutionColumns, target: int, seen: frozenset[int] = frozenset()
+) -> set[tuple[int, str]]:
+    """The scanned ids ``target`` comes from, each with the kind of the whole path."""
+    results: set[tuple[int, str]] = set()
+    if target in found.scans:
+        results.add((target, "identity"))
+    for source, kind in found.definitions.get(target, ()):
+        if source in seen:
+            continue
+        for base, base_kind in trace(found, source, seen | {target}):
+            results.add((base, compose(kind, base_kind)))
+    return results
+
+
+def compose(outer: str, inner: str) -> str:
+    """The kind of a path: an indirect link wins, else the strongest direct one."""
+    if outer not in DIRECT_RANK:
+        return outer
+    if inner not in DIRECT_RANK:
+        return inner
+    return outer if DIRECT_RANK[outer] >= DIRECT_RANK[inner] else inner
+
+
+def column_lineage(found: ExecutionColumns, written: str) -> tuple[ColumnLineage, ...]:
+    """Every written column's sources, grouped by kind, sorted."""
+    statement = {(base, kind) for ref, kind in found.statement for base, _ in trace(found, ref)}
+    lineage = []
+    for column, target in found.outputs:
+        edges = trace(found, target) | statement
+        for kind in sorted({k for _, k in edges}):
+            sources = sorted({found.scans[b] for b, k in edges if k == kind}, key=_source_key)
+            lineage.append(
+                ColumnLineage(written, column, tuple((d.id, c) for d, c in sources), kind)
+            )
+    return tuple(lineage)
+
+
+def _source_key(source: tuple[Dataset, str]) -> tuple[str, str]:
+    return source[0].id, source[1]
