@@ -27,6 +27,8 @@ LINEAGE_SCENARIOS = (
     "streaming",
     "multi-query",
     "failed-query",
+    "columns",
+    "columns-sqltext",
 )
 
 
