@@ -57,6 +57,7 @@ class ColumnLineage:
     column: str
     sources: tuple[tuple[str, str], ...]  # (dataset id, column)
     transform: str
+    via: str = "plan"  # plan | sql: which part of the log gave the answer
 
 
 @dataclass

@@ -10,7 +10,7 @@ each group becomes one :class:`Query`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sparklineage.events import (
     CatalogEvent,
@@ -35,10 +35,13 @@ from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.lineage.rules import (
     LOGICAL_RULES,
     NodeView,
+    extended_relation_lines,
     extended_relations,
+    extended_write_columns,
     find_rule,
     is_unsupported,
 )
+from sparklineage.lineage.sql_columns import looks_like_sql, sql_column_lineage
 from sparklineage.lineage.streams import stream_datasets
 from sparklineage.plan import PlanBlock, PlanNode, PlanText, parse_plan_text, plan_tree
 
@@ -200,6 +203,15 @@ class LineageCollector:
         if found is not None and target is not None:
             execution.columns = column_lineage(found, target.id)
             execution.column_warnings = tuple(found.warnings)
+        elif target is not None and not text.blocks and looks_like_sql(execution.description):
+            schema = {
+                naming.qualified_name(table): [name for name, _ in named_ids(columns)]
+                for table, columns in extended_relation_lines(text)
+                if table
+            }
+            execution.columns = sql_column_lineage(
+                execution.description, target, self.naming, schema, extended_write_columns(text)
+            )
 
     def _scanned_columns(self, text: PlanText) -> dict[int, tuple[Dataset, str]]:
         """Expression id → (dataset, column) for every relation the plan text shows read:
@@ -382,9 +394,7 @@ def _fold_write_paths_into_tables(
 def _columns(members: list[_Execution], renamed: dict[str, str]) -> tuple[ColumnLineage, ...]:
     """The column lineage of a query's executions, under the ids the query reports."""
     merged = {
-        ColumnLineage(renamed.get(c.dataset, c.dataset), c.column, c.sources, c.transform)
-        for m in members
-        for c in m.columns
+        replace(c, dataset=renamed.get(c.dataset, c.dataset)) for m in members for c in m.columns
     }
     return tuple(sorted(merged, key=lambda c: (c.dataset, c.column, c.transform)))
 

@@ -16,7 +16,7 @@ own in :data:`LOGICAL_RULES`: they name the tables a command's query reads.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -712,15 +712,32 @@ def jdbc_logical(block: PlanBlock, ctx: NamingContext) -> Effect:
 _EXTENDED_RELATION = re.compile(r"^(?:Relation|HiveTableRelation) ?([`\w.]*)\[([^\]]*)\]")
 
 
+def extended_relation_lines(text: PlanText) -> Iterator[tuple[str, str]]:
+    """(table or "", column list) of each relation in an extended plan's analyzed plan."""
+    for line in text.tree_lines(ANALYZED):
+        found = _EXTENDED_RELATION.match(line)
+        if found:
+            yield found.group(1), found.group(2)
+
+
 def extended_relations(text: PlanText, ctx: NamingContext) -> Effect:
     """Relations in an extended plan's analyzed plan (2.x, 3.0): ``Relation db.t[cols] fmt``
     names a table, ``Relation[a#1,b#2] avro`` only its columns."""
     reads = []
-    for line in text.tree_lines(ANALYZED):
-        found = _EXTENDED_RELATION.match(line)
-        if found and found.group(1):
-            reads.append(naming.table(found.group(1), ctx=ctx))
-        elif found:
-            ids = [int(i) for i in _EXPRESSION_ID.findall(found.group(2))]
-            reads.extend([naming.relation(ids)] if ids else [])
+    for table_name, columns in extended_relation_lines(text):
+        if table_name:
+            reads.append(naming.table(table_name, ctx=ctx))
+        elif ids := [int(i) for i in _EXPRESSION_ID.findall(columns)]:
+            reads.append(naming.relation(ids))
     return Effect(reads=tuple(reads))
+
+
+def extended_write_columns(text: PlanText) -> list[str] | None:
+    """The written column names of the write command in an extended plan's analyzed plan."""
+    for line in text.tree_lines(ANALYZED):
+        command = line.split(" ", 1)[0]
+        if command.endswith(("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")):
+            lists = [a for a in split_arguments(line.removeprefix(command)) if a.startswith("[")]
+            plain = [a for a in lists if "#" not in a and "=" not in a]
+            return split_arguments(plain[-1][1:-1]) if plain else None
+    return None

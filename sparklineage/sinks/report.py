@@ -75,6 +75,7 @@ def column_entry(column: ColumnLineage) -> dict[str, Any]:
         "column": column.column,
         "sources": [{"dataset": d, "column": c} for d, c in column.sources],
         "transform": column.transform,
+        "via": column.via,
     }
 
 

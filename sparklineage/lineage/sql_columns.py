@@ -1,0 +1,215 @@
+"""Column lineage from a statement's SQL text, where the plan gives none.
+
+The plan is the better source (it is what ran, with views and ``*`` resolved), but logs of
+Spark 2.x/3.0, or written with ``spark.sql.ui.explainMode=extended``, have no formatted plan
+blocks; when the execution's description is the statement itself (``spark-sql``, Thrift
+server, ``setJobDescription``), sqlglot reads the lineage from the SQL instead. Entries made
+this way say ``via: sql``. Without a schema, ``SELECT *`` and unqualified columns of a
+multi-table query cannot be resolved: they are left out, never guessed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Mapping
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.lineage import lineage
+from sqlglot.optimizer.qualify import qualify
+
+from sparklineage.lineage import naming
+from sparklineage.lineage.columns import ColumnLineage
+from sparklineage.lineage.naming import Dataset, NamingContext
+
+_STATEMENT_CLAUSES = (("where", "filter"), ("group", "group_by"), ("order", "sort"))
+
+
+_STATEMENT_START = re.compile(r"^\s*(CREATE|INSERT|WITH|REPLACE)\b", re.IGNORECASE)
+
+
+def looks_like_sql(description: str) -> bool:
+    """An execution description that is a statement, not a call site (``sql at …:0``)."""
+    return bool(_STATEMENT_START.match(description))
+
+
+def sql_column_lineage(
+    sql: str,
+    written: Dataset,
+    ctx: NamingContext,
+    schema: Mapping[str, list[str]] | None = None,
+    written_names: list[str] | None = None,
+) -> tuple[ColumnLineage, ...]:
+    """The column lineage of a CREATE … AS SELECT / CREATE VIEW / INSERT … SELECT statement.
+
+    ``schema`` (``db.table`` → columns, from the plan's relations) lets sqlglot resolve ``*``
+    and unqualified columns; ``written_names`` are the target's column names when the plan
+    gives them (an INSERT renames by position).
+    """
+    try:
+        statement = sqlglot.parse_one(sql, read="spark")
+    except SqlglotError:
+        return ()
+    query = statement.expression if isinstance(statement, (exp.Create, exp.Insert)) else None
+    names = written_names or (
+        _insert_columns(statement) if isinstance(statement, exp.Insert) else None
+    )
+    if not isinstance(query, exp.Query) or (isinstance(statement, exp.Insert) and not names):
+        return ()  # an INSERT renames by position: without the target's names, nothing to say
+    sqlglot_schema = _sqlglot_schema(schema or {})
+    with contextlib.suppress(SqlglotError):  # unqualified is still worth a try
+        query = qualify(
+            query, schema=sqlglot_schema, dialect="spark", validate_qualify_columns=False
+        )
+    statement_edges = _statement_edges(statement, ctx)
+    entries: list[ColumnLineage] = []
+    for position, projection in enumerate(query.selects):
+        if isinstance(projection, exp.Star):
+            return ()  # needs a schema
+        column = names[position] if names and position < len(names) else projection.alias_or_name
+        by_kind = _projection_edges(projection, query, ctx, sqlglot_schema)
+        for kind, source in statement_edges:
+            by_kind.setdefault(kind, set()).add(source)
+        entries.extend(
+            ColumnLineage(written.id, column, tuple(sorted(sources)), kind, via="sql")
+            for kind, sources in sorted(by_kind.items())
+            if sources
+        )
+    return tuple(entries)
+
+
+def _insert_columns(statement: exp.Expression) -> list[str]:
+    target = statement.this
+    if isinstance(target, exp.Schema):
+        return [c.name for c in target.expressions]
+    return []
+
+
+def _sqlglot_schema(schema: Mapping[str, list[str]]) -> dict[str, dict[str, dict[str, str]]]:
+    """``db.table`` → columns as sqlglot wants it (types do not matter for lineage)."""
+    nested: dict[str, dict[str, dict[str, str]]] = {}
+    for table, columns in schema.items():
+        database, _, name = table.rpartition(".")
+        nested.setdefault(database or naming.DEFAULT_DATABASE, {})[name] = dict.fromkeys(
+            columns, "STRING"
+        )
+    return nested
+
+
+def _projection_edges(
+    projection: exp.Expression, query: exp.Query, ctx: NamingContext, schema: dict
+) -> dict[str, set[tuple[str, str]]]:
+    """One output column's sources by kind: the value's (identity, transformation,
+    aggregation), its window spec's (window), its CASE conditions' (conditional)."""
+    try:
+        node = lineage(projection.alias_or_name, query, schema or None, dialect="spark")
+    except SqlglotError:
+        return {}
+    sources = {
+        (
+            naming.table(_table_name(leaf.expression), ctx=ctx).id,
+            _unquoted(leaf.name.split(".")[-1]),
+        )
+        for leaf in node.walk()
+        if not leaf.downstream and isinstance(leaf.expression, exp.Table)
+    }
+    inner = projection.unalias()
+    conditions = {
+        id(c)
+        for case in inner.find_all(exp.Case)
+        for i in case.args.get("ifs") or ()
+        for c in i.this.find_all(exp.Column)
+    }
+    windows = {
+        id(c)
+        for w in inner.find_all(exp.Window)
+        for part in ("partition_by", "order")
+        for c in _columns_of(w.args.get(part))
+    }
+    used: dict[str, set[str]] = {}
+    for column in inner.find_all(exp.Column):
+        kind = (
+            "conditional"
+            if id(column) in conditions
+            else "window"
+            if id(column) in windows
+            else _direct_kind(inner)
+        )
+        used.setdefault(column.name, set()).add(kind)
+    by_kind: dict[str, set[tuple[str, str]]] = {}
+    for source in sources:
+        for kind in used.get(source[1], {_direct_kind(inner)}):
+            by_kind.setdefault(kind, set()).add(source)
+    return by_kind
+
+
+def _direct_kind(expression: exp.Expression) -> str:
+    if isinstance(expression, exp.Column):
+        return "identity"
+    return "aggregation" if expression.find(exp.AggFunc) else "transformation"
+
+
+def _columns_of(part: object) -> list[exp.Column]:
+    if part is None:
+        return []
+    items = part if isinstance(part, list) else [part]
+    return [
+        c for item in items if isinstance(item, exp.Expression) for c in item.find_all(exp.Column)
+    ]
+
+
+def _statement_edges(
+    statement: exp.Expression, ctx: NamingContext
+) -> set[tuple[str, tuple[str, str]]]:
+    """WHERE, JOIN … ON, GROUP BY and ORDER BY columns of every SELECT in the statement
+    (its CTEs and subqueries included): they shape every written column."""
+    edges: set[tuple[str, tuple[str, str]]] = set()
+    ctes = {cte.alias for cte in statement.find_all(exp.CTE)}
+    for select in statement.find_all(exp.Select):
+        tables = {k: v for k, v in _tables_in_scope(select).items() if v not in ctes}
+        for clause, kind in _STATEMENT_CLAUSES:
+            edges.update((kind, s) for s in _resolve(select.args.get(clause), tables, ctx))
+        for join in select.args.get("joins") or ():
+            edges.update(("join", s) for s in _resolve(join.args.get("on"), tables, ctx))
+    return edges
+
+
+def _tables_in_scope(select: exp.Select) -> dict[str, str]:
+    """Alias (or name) → table name, for the real tables a SELECT reads directly."""
+    origin = select.args.get("from_") or select.args.get("from")  # renamed in sqlglot 26
+    sources = [origin, *(select.args.get("joins") or ())]
+    tables = {}
+    for source in sources:
+        table = source.this if source is not None else None
+        if isinstance(table, exp.Table):
+            tables[table.alias_or_name] = _table_name(table)
+    return tables
+
+
+def _resolve(
+    clause: exp.Expression | None, tables: dict[str, str], ctx: NamingContext
+) -> set[tuple[str, str]]:
+    if clause is None:
+        return set()
+    resolved = set()
+    for column in clause.find_all(exp.Column):
+        table = (
+            tables.get(column.table)
+            if column.table
+            else next(iter(tables.values()))
+            if len(tables) == 1
+            else None
+        )
+        if table is not None:
+            resolved.add((naming.table(table, ctx=ctx).id, column.name))
+    return resolved
+
+
+def _unquoted(name: str) -> str:
+    return name.strip('"`')
+
+
+def _table_name(table: exp.Table) -> str:
+    return ".".join(p for p in (table.catalog, table.db, table.name) if p)
