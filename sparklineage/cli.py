@@ -64,6 +64,7 @@ _strict_option = click.option(
 )
 @_strict_option
 @_progress_option
+@click.option("--columns", is_flag=True, help="Text output: list each written column's sources.")
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also print each application's warnings on stderr."
 )
@@ -73,6 +74,7 @@ def extract(
     output: str | None,
     strict: bool,
     progress: bool | None,
+    columns: bool,
     verbose: bool,
 ) -> None:
     """Read event logs and report each application and the lineage of its queries.
@@ -87,6 +89,7 @@ def extract(
       sparklineage extract /var/log/spark-events
       sparklineage extract eventlog_v2_local-1700000000000 --format json
       sparklineage extract logs/ -o lineage.json
+      sparklineage extract app-1.zstd --columns     # with column lineage, as text
 
     Exit status: 0 when every log was read, 3 when some could not be (the others are still
     reported), 2 on usage errors.
@@ -96,7 +99,10 @@ def extract(
     _report_problems(found.problems, applications, verbose=verbose)
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
-    data = render_json(applications) if fmt == "json" else render_text(applications).encode()
+    if fmt == "json":
+        data = render_json(applications)
+    else:
+        data = render_text(applications, columns=columns).encode()
     _write_output(data, output)
     if found.problems or any(a.read_error for a in applications):
         sys.exit(ExitCode.PARTIAL)

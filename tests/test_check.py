@@ -51,3 +51,11 @@ def test_a_missing_or_foreign_expected_file_is_a_usage_error(tmp_path):
     foreign.write_text('{"hello": 1}')
     run = run_cli("check", LOGS, "--expected", str(foreign))
     assert run.code == 2 and "not a sparklineage expected file" in run.stderr
+
+
+def test_text_output_lists_column_sources_on_request():
+    run = run_cli("extract", str(FIXTURES / "spark-3.5"), "--format", "text", "--columns")
+    assert run.code == 0, run.stderr
+    assert "      total ← table:default.orders.amount (aggregation)" in run.stdout
+    plain = run_cli("extract", str(FIXTURES / "spark-3.5"), "--format", "text")
+    assert "←" not in plain.stdout and "#2 ctas: table:default.orders →" in plain.stdout

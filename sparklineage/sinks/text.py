@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sparklineage.application import Application
+from sparklineage.lineage.columns import ColumnLineage
 from sparklineage.lineage.model import Query
 from sparklineage.sinks.report import iso_time, sort_key
 
 
-def render_text(applications: Iterable[Application]) -> str:
-    return "\n".join(_application_block(a) for a in sorted(applications, key=sort_key))
+def render_text(applications: Iterable[Application], *, columns: bool = False) -> str:
+    """Applications and their queries; with ``columns``, each written column's sources."""
+    blocks = (_application_block(a, columns) for a in sorted(applications, key=sort_key))
+    return "\n".join(blocks)
 
 
-def _application_block(app: Application) -> str:
+def _application_block(app: Application, columns: bool) -> str:
     attempt = f" (attempt {app.attempt})" if app.attempt else ""
     name = f"  {app.name!r}" if app.name else ""
     state = "complete" if app.complete else "incomplete"
@@ -27,8 +30,17 @@ def _application_block(app: Application) -> str:
     if app.read_error:
         lines.append(f"  error: {app.read_error}")
     lines.extend(f"  warning: {w}" for w in app.warnings)
-    lines.extend(_query_line(q) for q in app.queries)
+    for query in app.queries:
+        lines.append(_query_line(query))
+        if columns:
+            lines.extend(_column_line(c) for c in query.columns)
     return "\n".join(lines) + "\n"
+
+
+def _column_line(column: ColumnLineage) -> str:
+    """``      total ← table:db.orders.amount (aggregation)``."""
+    sources = ", ".join(f"{dataset}.{name}" for dataset, name in column.sources)
+    return f"      {column.column} ← {sources} ({column.transform})"
 
 
 def _query_line(query: Query) -> str:
