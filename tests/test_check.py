@@ -59,3 +59,12 @@ def test_text_output_lists_column_sources_on_request():
     assert "      total ← table:default.orders.amount (aggregation)" in run.stdout
     plain = run_cli("extract", str(FIXTURES / "spark-3.5"), "--format", "text")
     assert "←" not in plain.stdout and "#2 ctas: table:default.orders →" in plain.stdout
+
+
+def test_output_file_is_written_whole_with_ordinary_permissions(tmp_path):
+    report = tmp_path / "report.json"
+    run = run_cli("extract", str(FIXTURES / "spark-4.0"), "-o", str(report))
+    assert (run.code, run.stdout) == (0, "")
+    assert orjson.loads(report.read_bytes())["schema"] == "sparklineage.report/1"
+    assert report.stat().st_mode & 0o044  # readable by others, as umask allows
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary left
