@@ -296,34 +296,38 @@ def save_into_data_source(view: NodeView) -> Effect:
 _REDACTED_JDBC = "Spark redacted the JDBC URL in the plan: the table is named without it"
 
 
-@rule("AppendData", "AppendDataExec", "AppendDataExecV1")
-def append_data(view: NodeView) -> Effect:
-    return Effect("insert", writes=_v2_target(view))
+# DataSourceV2 writes (logical names and their Exec nodes): the operation, one rule for all.
+_V2_WRITES = {
+    **dict.fromkeys(("AppendData", "AppendDataExec", "AppendDataExecV1"), "insert"),
+    **dict.fromkeys(
+        (
+            "OverwriteByExpression",
+            "OverwriteByExpressionExec",
+            "OverwriteByExpressionExecV1",
+            "OverwritePartitionsDynamic",
+            "OverwritePartitionsDynamicExec",
+        ),
+        "insert_overwrite",
+    ),
+    **dict.fromkeys(
+        (
+            "CreateTableAsSelect",
+            "CreateTableAsSelectExec",
+            "AtomicCreateTableAsSelect",
+            "AtomicCreateTableAsSelectExec",
+            "ReplaceTableAsSelect",
+            "ReplaceTableAsSelectExec",
+            "AtomicReplaceTableAsSelect",
+            "AtomicReplaceTableAsSelectExec",
+        ),
+        "ctas",
+    ),
+}
 
 
-@rule(
-    "OverwriteByExpression",
-    "OverwriteByExpressionExec",
-    "OverwriteByExpressionExecV1",
-    "OverwritePartitionsDynamic",
-    "OverwritePartitionsDynamicExec",
-)
-def overwrite_data(view: NodeView) -> Effect:
-    return Effect("insert_overwrite", writes=_v2_target(view))
-
-
-@rule(
-    "CreateTableAsSelect",
-    "CreateTableAsSelectExec",
-    "AtomicCreateTableAsSelect",
-    "AtomicCreateTableAsSelectExec",
-    "ReplaceTableAsSelect",
-    "ReplaceTableAsSelectExec",
-    "AtomicReplaceTableAsSelect",
-    "AtomicReplaceTableAsSelectExec",
-)
-def v2_table_as_select(view: NodeView) -> Effect:
-    return Effect("ctas", writes=_v2_target(view))
+@rule(*_V2_WRITES)
+def v2_write(view: NodeView) -> Effect:
+    return Effect(_V2_WRITES[view.node.key], writes=_v2_target(view))
 
 
 _V2_TABLE_IN_WRITE = re.compile(r"(?:table=|RelationV2\[[^\]]*\] )([\w.`]+)")
@@ -375,13 +379,10 @@ _TABLE_DDL = {
 }
 
 
-def _table_ddl(view: NodeView) -> Effect:
+@rule(*_TABLE_DDL)
+def table_ddl(view: NodeView) -> Effect:
     table = _first_table(view)
     return Effect(_TABLE_DDL[view.node.key], writes=(table,) if table else ())
-
-
-for _name in _TABLE_DDL:
-    RULES[_name] = _table_ddl
 
 
 @rule("RefreshTableCommand", "RefreshTable", "RefreshTableExec", "RefreshResource")
@@ -473,24 +474,26 @@ def alter_view(view: NodeView) -> Effect:
     )
 
 
-@rule("CreateDatabaseCommand", "CreateNamespace", "CreateNamespaceExec")
-def create_database(view: NodeView) -> Effect:
-    return Effect("create_database", writes=_database_arg(view))
+_DATABASE_DDL = {
+    **dict.fromkeys(
+        ("CreateDatabaseCommand", "CreateNamespace", "CreateNamespaceExec"), "create_database"
+    ),
+    **dict.fromkeys(
+        (
+            "AlterDatabasePropertiesCommand",
+            "AlterNamespaceSetProperties",
+            "AlterNamespaceSetPropertiesExec",
+            "AlterNamespaceSetLocation",
+        ),
+        "alter_database",
+    ),
+    **dict.fromkeys(("DropDatabaseCommand", "DropNamespace", "DropNamespaceExec"), "drop_database"),
+}
 
 
-@rule(
-    "AlterDatabasePropertiesCommand",
-    "AlterNamespaceSetProperties",
-    "AlterNamespaceSetPropertiesExec",
-    "AlterNamespaceSetLocation",
-)
-def alter_database(view: NodeView) -> Effect:
-    return Effect("alter_database", writes=_database_arg(view))
-
-
-@rule("DropDatabaseCommand", "DropNamespace", "DropNamespaceExec")
-def drop_database(view: NodeView) -> Effect:
-    return Effect("drop_database", writes=_database_arg(view))
+@rule(*_DATABASE_DDL)
+def database_ddl(view: NodeView) -> Effect:
+    return Effect(_DATABASE_DDL[view.node.key], writes=_database_arg(view))
 
 
 def _database_arg(view: NodeView) -> tuple[Dataset, ...]:
