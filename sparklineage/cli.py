@@ -51,7 +51,7 @@ _strict_option = click.option(
 )
 
 
-@cli.command()
+@cli.command(short_help="Report applications and the lineage of their queries.")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
     "--format",
@@ -108,7 +108,7 @@ def extract(
         sys.exit(ExitCode.PARTIAL)
 
 
-@cli.command()
+@cli.command(short_help="Compare lineage with an expected file, for CI.")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
     "--expected",

@@ -122,3 +122,16 @@ def test_each_entry_says_which_part_of_the_log_answered(version):
     plan = {c.via for q in application("columns", version).queries for c in q.columns}
     sql = {c.via for q in application("columns-sqltext", version).queries for c in q.columns}
     assert (plan, sql) == ({"plan"}, {"sql"})
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_abbreviated_column_list_is_checked_not_guessed(version):
+    """INSERT INTO a 30-column table: Spark prints 24 (3.5) or 25 (4.0) target names then
+    '... N more fields'; the printed names match the query's, so all 30 are known."""
+    [insert] = [
+        q for q in application("columns-wide-insert", version).queries if q.operation == "insert"
+    ]
+    mapping = {(c.column, c.sources, c.transform) for c in insert.columns}
+    wide = "table:default.wide"
+    assert mapping == {(f"t{i:02}", ((wide, f"c{i:02}"),), "identity") for i in range(1, 31)}
+    assert not any("abbreviated" in w for w in insert.warnings)

@@ -29,6 +29,7 @@ LINEAGE_SCENARIOS = (
     "failed-query",
     "columns",
     "columns-sqltext",
+    "columns-wide-insert",
 )
 
 

@@ -248,9 +248,13 @@ def _name_columns(
     if written.kind != "table" or block.name.removeprefix("Execute ") in _VIEW_NODES:
         return list(zip(query_names, ids, strict=True))
     listed = _output_column_names(block)
-    if listed is None:
+    if listed is None or listed == query_names:
         return list(zip(query_names, ids, strict=True))
-    if MORE_FIELDS.search(block.arguments or "") and len(listed) < len(ids):
+    if len(listed) < len(ids) and listed == query_names[: len(listed)]:
+        # Abbreviated ("... 6 more fields"), but the names it shows are the query's own (an
+        # INSERT aliases its query to the table's names): the rest are the query's too.
+        return list(zip(query_names, ids, strict=True))
+    if len(listed) < len(ids):
         found.warnings.append(
             f"Spark abbreviated the written column list ({len(ids) - len(listed)} more fields): "
             "their column lineage is not reported"
