@@ -15,11 +15,13 @@ later, the same Atlas qualifiedName), so every naming rule lives in this module:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sparklineage.redact import redact_url
 
 SESSION_CATALOG = "spark_catalog"
+CATALOG_PREFIX = "spark.sql.catalog."
 DEFAULT_DATABASE = "default"
 TRUNCATION_MARK = "..."
 
@@ -56,6 +58,27 @@ class NamingContext:
     warehouse: str | None = None  # spark.sql.warehouse.dir
     catalogs: tuple[tuple[str, str], ...] = ()  # (name, implementation class), spark.sql.catalog.*
     catalog_urls: tuple[tuple[str, str], ...] = ()  # (name, url), spark.sql.catalog.*.url
+
+    @classmethod
+    def from_properties(cls, properties: Iterable[tuple[str, str]]) -> NamingContext:
+        """The context an application's environment properties describe."""
+        props = dict(properties)
+        catalogs = tuple(
+            (key.removeprefix(CATALOG_PREFIX), value)
+            for key, value in props.items()
+            if key.startswith(CATALOG_PREFIX) and "." not in key.removeprefix(CATALOG_PREFIX)
+        )
+        urls = tuple(
+            (key.removeprefix(CATALOG_PREFIX).removesuffix(".url"), value)
+            for key, value in props.items()
+            if key.startswith(CATALOG_PREFIX) and key.endswith(".url")
+        )
+        return cls(
+            default_fs=props.get("spark.hadoop.fs.defaultFS") or props.get("fs.defaultFS"),
+            warehouse=props.get("spark.sql.warehouse.dir"),
+            catalogs=catalogs,
+            catalog_urls=urls,
+        )
 
     def is_jdbc_catalog(self, name: str) -> bool:
         return any(n == name and cls.endswith("JDBCTableCatalog") for n, cls in self.catalogs)

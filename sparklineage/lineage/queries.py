@@ -49,7 +49,6 @@ DESCRIPTION_LIMIT = 2000
 NO_PLAN_TEXT = "the log has no plan text for this execution: lineage from the plan tree only"
 _SAVE_AS_TABLE = ("saveAsTable at ", "toTable at ")
 _TABLE_WRITES = ("ctas", "insert", "insert_overwrite")
-CATALOG_PREFIX = "spark.sql.catalog."
 _MICRO_BATCH = re.compile(r"\nid = [0-9a-f-]{36}\nrunId = ([0-9a-f-]{36})\nbatch = \d+\s*$")
 # The operation of a query whose executions disagree: the command the user typed wins.
 _WRITE_OPS = ("insert_overwrite_directory", "load_data", "insert_overwrite", "insert", "write_path")
@@ -99,23 +98,7 @@ class LineageCollector:
     # -------------------------------------------------------------- event handlers
 
     def _environment(self, event: EnvironmentUpdate) -> None:
-        default_fs = event.get("spark.hadoop.fs.defaultFS") or event.get("fs.defaultFS")
-        catalogs = tuple(
-            (key.removeprefix(CATALOG_PREFIX), value)
-            for key, value in event.properties
-            if key.startswith(CATALOG_PREFIX) and "." not in key.removeprefix(CATALOG_PREFIX)
-        )
-        urls = tuple(
-            (key.removeprefix(CATALOG_PREFIX).removesuffix(".url"), value)
-            for key, value in event.properties
-            if key.startswith(CATALOG_PREFIX) and key.endswith(".url")
-        )
-        self.naming = NamingContext(
-            default_fs=default_fs,
-            warehouse=event.get("spark.sql.warehouse.dir"),
-            catalogs=catalogs,
-            catalog_urls=urls,
-        )
+        self.naming = NamingContext.from_properties(event.properties)
 
     def _execution_start(self, event: SQLExecutionStart) -> None:
         execution = self._execution(event.execution_id)
@@ -126,7 +109,7 @@ class LineageCollector:
         execution.start = event.time
         micro_batch = _MICRO_BATCH.search(event.description)
         execution.run_id = micro_batch.group(1) if micro_batch else None
-        self._analyse(execution, event.plan_info, event.plan_description)
+        self._analyse(execution, event.plan_info, event.plan_description, event.description)
         self._open.append(event.execution_id)
 
     def _adaptive_update(self, event: SQLAdaptiveExecutionUpdate) -> None:
@@ -134,7 +117,7 @@ class LineageCollector:
         when the plan before it named no dataset (an adaptive plan may show its scans late)."""
         execution = self._execution(event.execution_id)
         if not any(e.reads or e.writes for e in execution.own):
-            self._analyse(execution, event.plan_info, event.plan_description)
+            self._analyse(execution, event.plan_info, event.plan_description, "")
 
     def _execution_end(self, event: SQLExecutionEnd) -> None:
         execution = self._execution(event.execution_id)
@@ -174,7 +157,11 @@ class LineageCollector:
             found = self._executions[execution_id] = _Execution(execution_id, execution_id)
         return found
 
-    def _analyse(self, execution: _Execution, plan_info: dict, plan_description: str) -> None:
+    def _analyse(
+        self, execution: _Execution, plan_info: dict, plan_description: str, statement: str
+    ) -> None:
+        """Rules over the tree, logical relations in the text, then columns; ``statement`` is
+        the whole description, the SQL text for the column fallback where it is one."""
         tree = plan_tree(plan_info)
         text = parse_plan_text(plan_description)
         execution.echo = tree is not None and tree.name == "CommandResult" and not tree.children
@@ -194,23 +181,23 @@ class LineageCollector:
         execution.own.append(extended_relations(text, self.naming))
         if tree is not None and not plan_description.strip():
             execution.own.append(Effect(warnings=(NO_PLAN_TEXT,)))
-        self._analyse_columns(execution, text)
+        self._analyse_columns(execution, text, statement)
 
-    def _analyse_columns(self, execution: _Execution, text: PlanText) -> None:
+    def _analyse_columns(self, execution: _Execution, text: PlanText, statement: str) -> None:
         written = {d for e in execution.own for d in e.writes}
         target = written.pop() if len(written) == 1 else None
         found = analyse_columns(text, target, self._scanned_columns(text))
         if found is not None and target is not None:
             execution.columns = column_lineage(found, target.id)
             execution.column_warnings = tuple(found.warnings)
-        elif target is not None and not text.blocks and looks_like_sql(execution.description):
+        elif target is not None and not text.blocks and looks_like_sql(statement):
             schema = {
                 naming.qualified_name(table): [name for name, _ in named_ids(columns)]
                 for table, columns in extended_relation_lines(text)
                 if table
             }
             execution.columns = sql_column_lineage(
-                execution.description, target, self.naming, schema, extended_write_columns(text)
+                statement, target, self.naming, schema, extended_write_columns(text)
             )
 
     def _scanned_columns(self, text: PlanText) -> dict[int, tuple[Dataset, str]]:
