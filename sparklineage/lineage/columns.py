@@ -18,8 +18,18 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sparklineage.lineage.naming import Dataset
-from sparklineage.plan import PlanBlock, PlanText, split_arguments
+from sparklineage.lineage import naming
+from sparklineage.lineage.model import ColumnLineage
+from sparklineage.lineage.naming import Dataset, NamingContext
+from sparklineage.lineage.rules import (
+    LOGICAL_RULES,
+    NodeView,
+    extended_relation_lines,
+    extended_write_columns,
+    find_rule,
+)
+from sparklineage.lineage.sql_columns import looks_like_sql, sql_column_lineage
+from sparklineage.plan import PlanBlock, PlanNode, PlanText, split_arguments
 
 DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
 STATEMENT_KINDS = ("filter", "join", "group_by", "sort")
@@ -49,17 +59,6 @@ _VIEW_NODES = ("CreateViewCommand", "AlterViewAsCommand")
 _LOGICAL_OUTPUT = {"Project": 0, "Aggregate": 1, "LogicalRelation": 0}
 
 
-@dataclass(frozen=True, slots=True)
-class ColumnLineage:
-    """One written column's sources of one kind."""
-
-    dataset: str
-    column: str
-    sources: tuple[tuple[str, str], ...]  # (dataset id, column)
-    transform: str
-    via: str = "plan"  # plan | sql: which part of the log gave the answer
-
-
 @dataclass
 class ExecutionColumns:
     """What one execution's plan text says about columns, before tracing."""
@@ -75,15 +74,64 @@ class ExecutionColumns:
         self.definitions.setdefault(target, set()).update(s for s in sources if s[0] != target)
 
 
+# ---------------------------------------------------------------- one execution
+
+
+def execution_columns(
+    text: PlanText, written: Dataset, statement: str, ctx: NamingContext
+) -> tuple[tuple[ColumnLineage, ...], tuple[str, ...]]:
+    """The column lineage of one execution that writes ``written``, and warnings: from its
+    formatted plan, else from its statement's SQL text (``statement`` is the description)."""
+    found = analyse_columns(text, written, scanned_columns(text, ctx))
+    if found is not None:
+        return column_lineage(found, written.id), tuple(found.warnings)
+    if text.blocks or not looks_like_sql(statement):
+        return (), ()
+    schema = {
+        naming.qualified_name(table): [name for name, _ in named_ids(columns)]
+        for table, columns in extended_relation_lines(text)
+        if table
+    }
+    lineage = sql_column_lineage(statement, written, ctx, schema, extended_write_columns(text))
+    return lineage, ()
+
+
+def scanned_columns(text: PlanText, ctx: NamingContext) -> dict[int, tuple[Dataset, str]]:
+    """Expression id → (dataset, column) for every relation the plan text shows read:
+    scan blocks (named by the scan rules) and logical relations."""
+    scanned: dict[int, tuple[Dataset, str]] = {}
+    for block in text.blocks:
+        reads, columns = _block_reads(block, text, ctx)
+        if len(reads) == 1:
+            for name, expression_id in columns:
+                scanned[expression_id] = (reads[0], name)
+    return scanned
+
+
+def _block_reads(
+    block: PlanBlock, text: PlanText, ctx: NamingContext
+) -> tuple[tuple[Dataset, ...], list[tuple[str, int]]]:
+    logical = LOGICAL_RULES.get(block.name)
+    if logical is not None:
+        return logical(block, ctx).reads, named_ids(block.arguments or "")
+    if not block.name.startswith(("Scan ", "BatchScan")):
+        return (), []
+    metadata = tuple((k, v) for k, v in block.fields if k in ("Location", "Format"))
+    node = PlanNode(block.name, "", metadata, ())
+    found = find_rule(node)
+    reads = found(NodeView(node, text, ctx)).reads if found else ()
+    return reads, named_ids(block.get("Output") or "")
+
+
 # ---------------------------------------------------------------- reading one plan
 
 
 def analyse_columns(
-    text: PlanText, written: Dataset | None, scans: Mapping[int, tuple[Dataset, str]]
+    text: PlanText, written: Dataset, scans: Mapping[int, tuple[Dataset, str]]
 ) -> ExecutionColumns | None:
-    """The column facts of one execution that writes ``written``, or None when it writes
-    nothing or its plan text has no formatted blocks (2.x/3.0 extended plans)."""
-    if written is None or not text.blocks:
+    """The column facts of one execution that writes ``written``, or None when its plan text
+    has no formatted blocks (2.x/3.0 extended plans) or no write the columns can be read from."""
+    if not text.blocks:
         return None
     found = ExecutionColumns(scans=dict(scans))
     for block in text.blocks:

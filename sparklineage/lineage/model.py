@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sparklineage.lineage.columns import ColumnLineage
 from sparklineage.lineage.naming import Dataset
 
 OPERATIONS = (
@@ -14,6 +13,17 @@ OPERATIONS = (
     "insert_overwrite", "load_data", "insert_overwrite_directory", "write_path", "save_as_table",
     "stream_write", "rdd_write", "refresh", "read_only", "other", "unknown",
 )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLineage:
+    """One written column's sources of one kind."""
+
+    dataset: str
+    column: str
+    sources: tuple[tuple[str, str], ...]  # (dataset id, column)
+    transform: str
+    via: str = "plan"  # plan | sql: which part of the log gave the answer
 
 
 @dataclass(frozen=True)

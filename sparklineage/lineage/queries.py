@@ -24,26 +24,18 @@ from sparklineage.events import (
     StreamingQueryProgress,
 )
 from sparklineage.lineage import naming
-from sparklineage.lineage.columns import (
-    ColumnLineage,
-    analyse_columns,
-    column_lineage,
-    named_ids,
-)
-from sparklineage.lineage.model import Effect, Query, merge_datasets
+from sparklineage.lineage.columns import execution_columns
+from sparklineage.lineage.model import ColumnLineage, Effect, Query, merge_datasets
 from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.lineage.rules import (
     LOGICAL_RULES,
     NodeView,
-    extended_relation_lines,
     extended_relations,
-    extended_write_columns,
     find_rule,
     is_unsupported,
 )
-from sparklineage.lineage.sql_columns import looks_like_sql, sql_column_lineage
 from sparklineage.lineage.streams import stream_datasets
-from sparklineage.plan import PlanBlock, PlanNode, PlanText, parse_plan_text, plan_tree
+from sparklineage.plan import parse_plan_text, plan_tree
 
 DESCRIPTION_LIMIT = 2000
 NO_PLAN_TEXT = "the log has no plan text for this execution: lineage from the plan tree only"
@@ -181,49 +173,12 @@ class LineageCollector:
         execution.own.append(extended_relations(text, self.naming))
         if tree is not None and not plan_description.strip():
             execution.own.append(Effect(warnings=(NO_PLAN_TEXT,)))
-        self._analyse_columns(execution, text, statement)
-
-    def _analyse_columns(self, execution: _Execution, text: PlanText, statement: str) -> None:
         written = {d for e in execution.own for d in e.writes}
         target = written.pop() if len(written) == 1 else None
-        found = analyse_columns(text, target, self._scanned_columns(text))
-        if found is not None and target is not None:
-            execution.columns = column_lineage(found, target.id)
-            execution.column_warnings = tuple(found.warnings)
-        elif target is not None and not text.blocks and looks_like_sql(statement):
-            schema = {
-                naming.qualified_name(table): [name for name, _ in named_ids(columns)]
-                for table, columns in extended_relation_lines(text)
-                if table
-            }
-            execution.columns = sql_column_lineage(
-                statement, target, self.naming, schema, extended_write_columns(text)
+        if target is not None:
+            execution.columns, execution.column_warnings = execution_columns(
+                text, target, statement, self.naming
             )
-
-    def _scanned_columns(self, text: PlanText) -> dict[int, tuple[Dataset, str]]:
-        """Expression id → (dataset, column) for every relation the plan text shows read:
-        scan blocks (named by the scan rules) and logical relations."""
-        scanned: dict[int, tuple[Dataset, str]] = {}
-        for block in text.blocks:
-            reads, columns = self._block_reads(block, text)
-            if len(reads) == 1:
-                for name, expression_id in columns:
-                    scanned[expression_id] = (reads[0], name)
-        return scanned
-
-    def _block_reads(
-        self, block: PlanBlock, text: PlanText
-    ) -> tuple[tuple[Dataset, ...], list[tuple[str, int]]]:
-        logical = LOGICAL_RULES.get(block.name)
-        if logical is not None:
-            return logical(block, self.naming).reads, named_ids(block.arguments or "")
-        if not block.name.startswith(("Scan ", "BatchScan")):
-            return (), []
-        metadata = tuple((k, v) for k, v in block.fields if k in ("Location", "Format"))
-        node = PlanNode(block.name, "", metadata, ())
-        found = find_rule(node)
-        reads = found(NodeView(node, text, self.naming)).reads if found else ()
-        return reads, named_ids(block.get("Output") or "")
 
     def _remember_attributes(self, effect: Effect) -> None:
         if len(effect.reads) == 1:

@@ -21,7 +21,7 @@ from sqlglot.lineage import lineage
 from sqlglot.optimizer.qualify import qualify
 
 from sparklineage.lineage import naming
-from sparklineage.lineage.columns import ColumnLineage
+from sparklineage.lineage.model import ColumnLineage
 from sparklineage.lineage.naming import Dataset, NamingContext
 
 _STATEMENT_CLAUSES = (("where", "filter"), ("group", "group_by"), ("order", "sort"))

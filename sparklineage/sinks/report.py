@@ -13,8 +13,7 @@ from typing import Any
 import orjson
 
 from sparklineage.application import Application
-from sparklineage.lineage.columns import ColumnLineage
-from sparklineage.lineage.model import Query
+from sparklineage.lineage.model import ColumnLineage, Query
 from sparklineage.lineage.naming import Dataset
 
 SCHEMA = "sparklineage.report/1"

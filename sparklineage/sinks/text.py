@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sparklineage.application import Application
-from sparklineage.lineage.columns import ColumnLineage
-from sparklineage.lineage.model import Query
+from sparklineage.lineage.model import ColumnLineage, Query
 from sparklineage.sinks.report import iso_time, sort_key
 
 
