@@ -7,20 +7,28 @@ Data goes to stdout (or ``-o``), messages and progress to stderr.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import click
+import orjson
 
 from sparklineage import __version__
 from sparklineage.application import Application, read_application
+from sparklineage.atlas.client import AtlasClient, connect
+from sparklineage.atlas.mapping import MappingOptions, plan_upload
+from sparklineage.atlas.upload import BatchLimits, preview, sync_typedefs
+from sparklineage.atlas.upload import upload as upload_plan
 from sparklineage.check import differences, expected_document, load_expected, render_expected
 from sparklineage.errors import ExitCode, LogReadError, SparkLineageError, UsageError
 from sparklineage.logs import LogSource, discover
-from sparklineage.sinks.report import render_json
+from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
+from sparklineage.sinks.report import render_json, report_document
 from sparklineage.sinks.text import render_text
 
 PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
@@ -51,13 +59,42 @@ _strict_option = click.option(
 )
 
 
+def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
+    """How datasets become Atlas entities (``--format atlas``, ``upload``): three options
+    that reach the command as one ``mapping`` argument."""
+
+    @functools.wraps(command)
+    def with_mapping(cluster_name: str, spark_types: bool, rollup: bool, **kwargs: Any) -> None:
+        mapping = MappingOptions(cluster=cluster_name, spark_types=spark_types, rollup=rollup)
+        command(mapping=mapping, **kwargs)
+
+    options = [
+        click.option(
+            "--cluster-name",
+            default="primary",
+            show_default=True,
+            help="Cluster part of Hive qualifiedNames (db.table@cluster).",
+        ),
+        click.option(
+            "--spark-types",
+            is_flag=True,
+            help="Tables as spark_table/spark_db, not hive_table/hive_db.",
+        ),
+        click.option("--rollup", is_flag=True, help="One process per application, not per query."),
+    ]
+    for option in options:
+        with_mapping = option(with_mapping)
+    return with_mapping
+
+
 @cli.command(short_help="Report applications and the lineage of their queries.")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
-    help="Output format. Default: text on a terminal, the JSON report otherwise.",
+    type=click.Choice(["text", "json", "atlas"]),
+    help="Output format: text, the JSON report, or the Atlas payloads `upload` would send. "
+    "Default: text on a terminal, the JSON report otherwise.",
 )
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
@@ -68,6 +105,7 @@ _strict_option = click.option(
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also print each application's warnings on stderr."
 )
+@_mapping_options
 def extract(
     paths: Sequence[str],
     fmt: str | None,
@@ -76,6 +114,7 @@ def extract(
     progress: bool | None,
     columns: bool,
     verbose: bool,
+    mapping: MappingOptions,
 ) -> None:
     """Read event logs and report each application and the lineage of its queries.
 
@@ -101,6 +140,9 @@ def extract(
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
     if fmt == "json":
         data = render_json(applications)
+    elif fmt == "atlas":
+        plan = plan_upload(report_document(applications), mapping)
+        data = orjson.dumps(plan.payloads(), option=orjson.OPT_INDENT_2) + b"\n"
     else:
         data = render_text(applications, columns=columns).encode()
     _write_output(data, output)
@@ -159,6 +201,157 @@ def check(
         click.echo("\n".join(f"  {line}" for line in changes))
         sys.exit(ExitCode.DIFFERS)
     click.echo(f"lineage matches {expected}: {len(applications)} applications, {queries} queries")
+
+
+_endpoint_options = [
+    click.option("--endpoint", help="Atlas v2 base URL, e.g. http://atlas:21000/api/atlas/v2."),
+    click.option("--purview-account", help="Purview account name (the data map endpoint)."),
+    click.option(
+        "--auth",
+        type=click.Choice(["azure", "basic", "none"]),
+        help="azure: DefaultAzureCredential (AZURE_* variables, managed identity, az login); "
+        "basic: --user and SPARKLINEAGE_ATLAS_PASSWORD or a prompt. "
+        "Default: azure for Purview, none otherwise.",
+    ),
+    click.option("--user", help="User for --auth basic."),
+    click.option("--timeout", default=60.0, show_default=True, help="Seconds, each HTTP call."),
+]
+
+
+def _endpoint(command: Callable[..., None]) -> Callable[..., None]:
+    """The endpoint and auth options, reaching the command as one connected ``client``."""
+
+    @functools.wraps(command)
+    def with_client(
+        endpoint: str | None,
+        purview_account: str | None,
+        auth: str | None,
+        user: str | None,
+        timeout: float,
+        **kwargs: Any,
+    ) -> None:
+        client = connect(endpoint, purview_account, auth, user, _password, timeout)
+        command(client=client, **kwargs)
+
+    for option in _endpoint_options:
+        with_client = option(with_client)
+    return with_client
+
+
+def _password() -> str:
+    return os.environ.get("SPARKLINEAGE_ATLAS_PASSWORD") or click.prompt(
+        "Atlas password", hide_input=True, err=True
+    )
+
+
+@cli.command(short_help="Create or update the Atlas types sparklineage uses.")
+@_endpoint
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+def typedefs(client: AtlasClient, dry_run: bool) -> None:
+    """Create the types sparklineage uploads (spark_application, spark_process with a
+    columnMapping attribute, and their relationship) where missing, update them where they
+    differ, and leave the rest alone. Run once per catalog, and after upgrades.
+
+    \b
+    Examples:
+      sparklineage typedefs --purview-account contoso --dry-run
+      sparklineage typedefs --endpoint http://localhost:21000/api/atlas/v2 --auth basic --user admin
+    """
+    created, updated = sync_typedefs(client, dry_run=dry_run)
+    verb = "would " if dry_run else ""
+    for name in created:
+        click.echo(f"{verb}create {name}")
+    for name in updated:
+        click.echo(f"{verb}update {name}")
+    if not created and not updated:
+        click.echo("all types are up to date")
+
+
+@cli.command(short_help="Upload the lineage of logs or reports to Purview or Atlas.")
+@click.argument("paths", nargs=-1, required=True, metavar="LOG_OR_REPORT...")
+@_endpoint
+@_mapping_options
+@click.option("--batch-size", default=500, show_default=True, help="Entities per request, at most.")
+@click.option(
+    "--batch-bytes", default=4 << 20, show_default=True, help="Bytes per request, at most."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Say what would be created, updated and deleted (asks the server; changes nothing).",
+)
+@_strict_option
+@_progress_option
+def upload(
+    paths: Sequence[str],
+    client: AtlasClient,
+    mapping: MappingOptions,
+    batch_size: int,
+    batch_bytes: int,
+    dry_run: bool,
+    strict: bool,
+    progress: bool | None,
+) -> None:
+    """Upload lineage: datasets, one spark_application per application and one spark_process
+    per query, column mapping included; DROP and RENAME applied to the catalog's entities.
+    Uploading the same logs again changes nothing. Run `sparklineage typedefs` once first.
+
+    LOG_OR_REPORT is anything `extract` reads, or a JSON report written by `extract`.
+
+    \b
+    Examples:
+      sparklineage upload /var/log/spark-events --purview-account contoso
+      sparklineage upload report.json --auth basic --user admin \\
+          --endpoint http://atlas:21000/api/atlas/v2
+
+    Exit status: 0 when everything landed, 3 when some logs or batches failed (the rest
+    landed), 2 on usage errors.
+    """
+    report, partial = _report_of(paths, strict=strict, progress=progress)
+    plan = plan_upload(report, mapping)
+    if dry_run:
+        for verb, type_name, qualified_name in preview(client, plan):
+            click.echo(f"{verb} {type_name} {qualified_name}")
+        return
+    result = upload_plan(client, plan, BatchLimits(batch_size, batch_bytes))
+    for failure in result.failures:
+        click.echo(f"sparklineage: error: {failure}", err=True)
+    click.echo(result.summary(), err=True)
+    if partial or result.failures:
+        sys.exit(ExitCode.PARTIAL)
+
+
+def _report_of(
+    paths: Sequence[str], *, strict: bool, progress: bool | None
+) -> tuple[dict[str, Any], bool]:
+    """One report document from report files and logs; True when something could not be read."""
+    documents, logs = [], []
+    for path in paths:
+        loaded = _load_report(path)
+        (documents if loaded is not None else logs).append(loaded or path)
+    partial = False
+    if logs:
+        found = discover(logs)
+        applications = _read_all(found.sources, strict=strict, progress=progress)
+        _report_problems(found.problems, applications, verbose=False)
+        partial = bool(found.problems) or any(a.read_error for a in applications)
+        documents.append(report_document(applications))
+    merged = [app for document in documents for app in document["applications"]]
+    return {"schema": REPORT_SCHEMA, "applications": merged}, partial
+
+
+def _load_report(path: str) -> dict[str, Any] | None:
+    """The report in ``path`` if it is a sparklineage JSON report, else None (a log)."""
+    if not path.endswith(".json") or not os.path.isfile(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            document = orjson.loads(handle.read())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return (
+        document if isinstance(document, dict) and document.get("schema") == REPORT_SCHEMA else None
+    )
 
 
 def _read_all(

@@ -10,6 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+# The Atlas-compatible test server's fixtures (atlas_server, atlas_server_factory).
+pytest_plugins = ["tests.atlas_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "eventlogs"
 CORPUS = ROOT.parent / "shared" / "corpus" / "public"

@@ -1,0 +1,127 @@
+"""A report's dataset ids as the Atlas entities Purview's scanners create, so lineage lands
+on the assets already in the catalog (their type names and qualifiedName patterns).
+
+- ``abfs[s]://fs@acct.dfs.core.windows.net/p`` (or ``.blob.``): azure_datalake_gen2_path,
+  ``https://acct.dfs.core.windows.net/fs/p``
+- ``wasb[s]://c@acct.blob.core.windows.net/p``: azure_blob_path,
+  ``https://acct.blob.core.windows.net/c/p``
+
+| dataset | type | qualifiedName |
+| --- | --- | --- |
+| ``hdfs://…`` | hdfs_path | the URI |
+| other paths (file, s3, gs, dbfs) | fs_path | the URI |
+| ``table:db.t`` / ``view:db.v`` | hive_table (spark_table with ``spark``) | ``db.t@<cluster>`` |
+| ``database:db`` | hive_db (spark_db) | ``db@<cluster>`` |
+| ``jdbc:jdbc:sqlserver://srv:1433;database=d#s.t`` | azure_sql_table | ``mssql://srv/d/s/t`` |
+| ``kafka:servers#topic`` | kafka_topic | ``topic@<cluster>`` |
+
+Purview compares qualifiedNames case-sensitively: the case of the log is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+_ADLS = re.compile(r"^abfss?://([^@/]+)@([^./]+)\.(?:dfs|blob)\.core\.windows\.net(/.*)?$")
+_BLOB = re.compile(r"^wasbs?://([^@/]+)@([^./]+)\.blob\.core\.windows\.net(/.*)?$")
+_SQLSERVER = re.compile(
+    r"^jdbc:sqlserver://([^:;/]+)(?::\d+)?;.*?(?:database|databaseName)=([^;]+)", re.I
+)
+
+
+@dataclass(frozen=True)
+class AtlasDataset:
+    """One dataset as an Atlas entity: its type, unique name and attributes."""
+
+    type_name: str
+    qualified_name: str
+    name: str
+    attributes: tuple[tuple[str, Any], ...] = ()
+    report_id: str = ""  # the dataset id of the report it stands for
+
+    def reference(self) -> dict[str, Any]:
+        """How another entity points at it: by unique attribute (it is stored first)."""
+        return {
+            "typeName": self.type_name,
+            "uniqueAttributes": {"qualifiedName": self.qualified_name},
+        }
+
+    def entity(self) -> dict[str, Any]:
+        attributes = {
+            "qualifiedName": self.qualified_name,
+            "name": self.name,
+            **dict(self.attributes),
+        }
+        return {"typeName": self.type_name, "attributes": attributes}
+
+
+def atlas_dataset(
+    dataset_id: str, *, cluster: str, spark_types: bool = False
+) -> AtlasDataset | None:
+    """The entity for a report dataset id, or None for what has no catalog entity (temporary
+    views, relations the log does not name)."""
+    found = _atlas_dataset(dataset_id, cluster, spark_types)
+    return replace(found, report_id=dataset_id) if found else None
+
+
+def _atlas_dataset(dataset_id: str, cluster: str, spark_types: bool) -> AtlasDataset | None:
+    kind, _, rest = dataset_id.partition(":")
+    if kind == "path":
+        return _path(rest)
+    if kind in ("table", "view"):
+        if kind == "view" and "." not in rest:
+            return None  # a temporary view lives in one Spark session only
+        return _table(rest, cluster, spark_types)
+    if kind == "database":
+        type_name = "spark_db" if spark_types else "hive_db"
+        return AtlasDataset(type_name, f"{rest}@{cluster}", rest, (("clusterName", cluster),))
+    if kind == "jdbc":
+        return _jdbc(rest)
+    if kind == "kafka":
+        topic = rest.rpartition("#")[2]
+        return AtlasDataset(
+            "kafka_topic", f"{topic}@{cluster}", topic, (("topic", topic), ("uri", topic))
+        )
+    return None
+
+
+def _path(uri: str) -> AtlasDataset:
+    adls = _ADLS.match(uri)
+    if adls:
+        filesystem, account, path = adls.groups()
+        qualified = f"https://{account}.dfs.core.windows.net/{filesystem}{path or ''}"
+        return AtlasDataset(
+            "azure_datalake_gen2_path", qualified, _last(qualified), (("path", path or "/"),)
+        )
+    blob = _BLOB.match(uri)
+    if blob:
+        container, account, path = blob.groups()
+        qualified = f"https://{account}.blob.core.windows.net/{container}{path or ''}"
+        return AtlasDataset(
+            "azure_blob_path", qualified, _last(qualified), (("path", path or "/"),)
+        )
+    type_name = "hdfs_path" if uri.startswith("hdfs:") else "fs_path"
+    return AtlasDataset(type_name, uri, _last(uri), (("path", uri),))
+
+
+def _table(name: str, cluster: str, spark_types: bool) -> AtlasDataset:
+    return AtlasDataset(
+        "spark_table" if spark_types else "hive_table", f"{name}@{cluster}", name.rpartition(".")[2]
+    )
+
+
+def _jdbc(rest: str) -> AtlasDataset | None:
+    url, _, table = rest.rpartition("#")
+    server = _SQLSERVER.match(url)
+    if server is None:
+        return None  # no scanner type to join; the report still has it
+    host, database = server.groups()
+    schema, _, name = table.rpartition(".")
+    qualified = f"mssql://{host}/{database}/{schema or 'dbo'}/{name}"
+    return AtlasDataset("azure_sql_table", qualified, name)
+
+
+def _last(uri: str) -> str:
+    return uri.rstrip("/").rpartition("/")[2] or uri
