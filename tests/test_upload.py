@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import orjson
 import pytest
@@ -230,3 +231,28 @@ def test_dry_run_says_what_would_change_and_changes_nothing(catalog):
     again = cli("upload", str(DML), "--endpoint", catalog.url, "--dry-run")
     assert "update hive_table default.orders@primary" in again.stdout.splitlines()
     assert not any(line.startswith("create") for line in again.stdout.splitlines())
+
+
+def test_azure_auth_asks_for_the_purview_scope_and_sends_a_bearer_token(
+    atlas_server_factory, monkeypatch
+):
+    """DefaultAzureCredential stands in for Azure here; the header goes over real HTTP."""
+    import azure.identity
+    from azure.core.credentials import AccessToken
+
+    from sparklineage.atlas.client import PURVIEW_SCOPE, azure_auth
+
+    scopes: list[str] = []
+
+    class FakeCredential:
+        def get_token(self, scope: str) -> AccessToken:
+            scopes.append(scope)
+            return AccessToken("token-123", int(time.time()) + 3600)
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", FakeCredential)
+    server = atlas_server_factory(auth=("bearer", "token-123"))
+    client = AtlasClient(server.url, azure_auth(), RetryPolicy(timeout=5, attempts=1))
+    client.request("GET", "/types/typedefs/headers")
+    client.request("GET", "/types/typedefs/headers")
+    assert scopes == [PURVIEW_SCOPE]  # fetched once, reused until it nears expiry
+    assert server.auth_failures == 0
