@@ -103,6 +103,9 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
 @_progress_option
 @click.option("--columns", is_flag=True, help="Text output: list each written column's sources.")
 @click.option(
+    "--plans", is_flag=True, help="JSON output: add each query's plan text (for a later upload)."
+)
+@click.option(
     "-v", "--verbose", is_flag=True, help="Also print each application's warnings on stderr."
 )
 @_mapping_options
@@ -113,6 +116,7 @@ def extract(
     strict: bool,
     progress: bool | None,
     columns: bool,
+    plans: bool,
     verbose: bool,
     mapping: MappingOptions,
 ) -> None:
@@ -139,9 +143,9 @@ def extract(
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
     if fmt == "json":
-        data = render_json(applications)
+        data = render_json(applications, plans=plans)
     elif fmt == "atlas":
-        plan = plan_upload(report_document(applications), mapping)
+        plan = plan_upload(report_document(applications, plans=True), mapping)
         data = orjson.dumps(plan.payloads(), option=orjson.OPT_INDENT_2) + b"\n"
     else:
         data = render_text(applications, columns=columns).encode()
@@ -335,7 +339,7 @@ def _report_of(
         applications = _read_all(found.sources, strict=strict, progress=progress)
         _report_problems(found.problems, applications, verbose=False)
         partial = bool(found.problems) or any(a.read_error for a in applications)
-        documents.append(report_document(applications))
+        documents.append(report_document(applications, plans=True))
     merged = [app for document in documents for app in document["applications"]]
     return {"schema": REPORT_SCHEMA, "applications": merged}, partial
 

@@ -256,3 +256,21 @@ def test_azure_auth_asks_for_the_purview_scope_and_sends_a_bearer_token(
     client.request("GET", "/types/typedefs/headers")
     assert scopes == [PURVIEW_SCOPE]  # fetched once, reused until it nears expiry
     assert server.auth_failures == 0
+
+
+def test_processes_carry_their_plan_text(catalog):
+    done = cli("upload", str(DML), "--endpoint", catalog.url)
+    assert done.returncode == 0, done.stderr
+    [app] = catalog.entities("spark_application")
+    ctas = catalog.entity("spark_process", f"{app['attributes']['qualifiedName']}/2")
+    assert "CreateDataSourceTableAsSelectCommand" in ctas["attributes"]["sparkPlanDescription"]
+
+
+def test_a_plan_over_the_asset_limit_is_cut_and_says_so():
+    from sparklineage.lineage.model import PLAN_CUT, PLAN_LIMIT, Query, compressed_plan, plan_text
+
+    big = "x" * (PLAN_LIMIT + 10)
+    query = Query(1, (), "ctas", "succeeded", "", None, None, (), (), plan=compressed_plan(big))
+    text = plan_text(query)
+    assert text.endswith(PLAN_CUT) and len(text) == PLAN_LIMIT + len(PLAN_CUT)
+    assert len(query.plan) < 10_000  # kept compressed until the catalog gets it

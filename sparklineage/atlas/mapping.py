@@ -22,8 +22,6 @@ import orjson
 
 from sparklineage.atlas.datasets import AtlasDataset, atlas_dataset
 
-DETAILS_LIMIT = 1_000_000  # characters: Purview refuses assets over 2 MB
-TRUNCATED = "\n…[truncated by sparklineage: Purview limits an asset to 2 MB]"
 _DROPS = {"drop_table", "drop_view", "drop_database"}
 
 
@@ -154,7 +152,8 @@ def _process_entity(
             "currUser": app.get("user"),
             "operation": query["operation"],
             "status": query["status"],
-            "details": _cut(query.get("description") or ""),
+            "details": query.get("description") or "",
+            "sparkPlanDescription": query.get("plan"),
             "columnMapping": column_mapping(query, inputs, outputs),
             "inputs": [d.reference() for d in inputs],
             "outputs": [d.reference() for d in outputs],
@@ -194,7 +193,3 @@ def column_mapping(
         for (source, sink), edges in sorted(pairs.items())
     ]
     return orjson.dumps(mapping).decode()
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= DETAILS_LIMIT else text[:DETAILS_LIMIT] + TRUNCATED

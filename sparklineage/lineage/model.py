@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,9 +52,26 @@ class Query:
     inputs: tuple[Dataset, ...]
     outputs: tuple[Dataset, ...]
     columns: tuple[ColumnLineage, ...] = ()
+    plan: bytes = b""  # the root execution's plan text, zlib-compressed (see plan_text)
     unsupported: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None
+
+
+PLAN_LIMIT = 1_000_000  # characters: a catalog asset must stay under 2 MB (Purview)
+PLAN_CUT = "\n…[plan text cut by sparklineage: a catalog asset must stay under 2 MB]"
+
+
+def compressed_plan(text: str) -> bytes:
+    """A plan description cut to :data:`PLAN_LIMIT` (marked so) and compressed: plans are the
+    biggest part of a log and one is kept per query until the catalog gets it."""
+    if len(text) > PLAN_LIMIT:
+        text = text[:PLAN_LIMIT] + PLAN_CUT
+    return zlib.compress(text.encode(), 6) if text else b""
+
+
+def plan_text(query: Query) -> str:
+    return zlib.decompress(query.plan).decode() if query.plan else ""
 
 
 def merge_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:

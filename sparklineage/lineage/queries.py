@@ -25,7 +25,13 @@ from sparklineage.events import (
 )
 from sparklineage.lineage import naming
 from sparklineage.lineage.columns import execution_columns
-from sparklineage.lineage.model import ColumnLineage, Effect, Query, merge_datasets
+from sparklineage.lineage.model import (
+    ColumnLineage,
+    Effect,
+    Query,
+    compressed_plan,
+    merge_datasets,
+)
 from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.lineage.rules import (
     LOGICAL_RULES,
@@ -61,6 +67,7 @@ class _Execution:
     catalog: list[Effect] = field(default_factory=list)  # from catalog events
     unsupported: set[str] = field(default_factory=set)
     columns: tuple[ColumnLineage, ...] = ()
+    plan: bytes = b""  # the plan text, compressed: kept for the catalog, small in memory
     column_warnings: tuple[str, ...] = ()
 
 
@@ -99,6 +106,7 @@ class LineageCollector:
         )
         execution.description = event.description[:DESCRIPTION_LIMIT]
         execution.start = event.time
+        execution.plan = compressed_plan(event.plan_description)
         micro_batch = _MICRO_BATCH.search(event.description)
         execution.run_id = micro_batch.group(1) if micro_batch else None
         self._analyse(execution, event.plan_info, event.plan_description, event.description)
@@ -252,6 +260,7 @@ class LineageCollector:
             operation=operation,
             status="failed" if error else ("succeeded" if root.ended else "running"),
             description=root.description,
+            plan=root.plan,
             start=root.start,
             end=root.end,
             inputs=inputs,

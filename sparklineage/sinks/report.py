@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from sparklineage.application import Application
-from sparklineage.lineage.model import ColumnLineage, Query
+from sparklineage.lineage.model import ColumnLineage, Query, plan_text
 from sparklineage.lineage.naming import Dataset
 
 SCHEMA = "sparklineage.report/1"
@@ -27,7 +27,7 @@ def iso_time(millis: int | None) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def application_entry(app: Application) -> dict[str, Any]:
+def application_entry(app: Application, *, plans: bool = False) -> dict[str, Any]:
     """One application as the report shows it."""
     return {
         "id": app.id,
@@ -45,13 +45,13 @@ def application_entry(app: Application) -> dict[str, Any]:
         "malformed_lines": app.malformed_lines,
         "read_error": app.read_error,
         "warnings": list(app.warnings),
-        "queries": [query_entry(q) for q in app.queries],
+        "queries": [query_entry(q, plans=plans) for q in app.queries],
     }
 
 
-def query_entry(query: Query) -> dict[str, Any]:
-    """One query as the report shows it."""
-    return {
+def query_entry(query: Query, *, plans: bool = False) -> dict[str, Any]:
+    """One query as the report shows it (its plan text only when asked: plans are big)."""
+    entry = {
         "execution_id": query.execution_id,
         "child_execution_ids": list(query.child_execution_ids),
         "operation": query.operation,
@@ -66,6 +66,9 @@ def query_entry(query: Query) -> dict[str, Any]:
         "warnings": list(query.warnings),
         "error": query.error,
     }
+    if plans:
+        entry["plan"] = plan_text(query)
+    return entry
 
 
 def column_entry(column: ColumnLineage) -> dict[str, Any]:
@@ -94,13 +97,12 @@ def sort_key(app: Application) -> tuple[str, str, str]:
     return (app.id, app.attempt or "", app.source)
 
 
-def report_document(applications: Iterable[Application]) -> dict[str, Any]:
-    """The whole report for a run."""
-    return {
-        "schema": SCHEMA,
-        "applications": [application_entry(a) for a in sorted(applications, key=sort_key)],
-    }
+def report_document(applications: Iterable[Application], *, plans: bool = False) -> dict[str, Any]:
+    """The whole report for a run; with ``plans``, each query's plan text too."""
+    entries = [application_entry(a, plans=plans) for a in sorted(applications, key=sort_key)]
+    return {"schema": SCHEMA, "applications": entries}
 
 
-def render_json(applications: Iterable[Application]) -> bytes:
-    return orjson.dumps(report_document(applications), option=orjson.OPT_INDENT_2) + b"\n"
+def render_json(applications: Iterable[Application], *, plans: bool = False) -> bytes:
+    document = report_document(applications, plans=plans)
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
