@@ -69,15 +69,20 @@ class _Summary:
 
 
 def read_application(
-    source: LogSource, *, strict: bool = False, on_progress: Callable[[int], None] | None = None
+    source: LogSource,
+    *,
+    strict: bool = False,
+    keep_plans: bool = False,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Application:
     """Read one application's log whole and summarise it.
 
     A log that breaks off (damaged codec stream) still gives what was read before the
     break, with ``read_error`` set; under ``strict`` a malformed line raises instead.
+    ``keep_plans`` keeps each query's plan text (for a catalog; it costs time and memory).
     """
     stream = EventStream(source, strict=strict, on_progress=on_progress)
-    summary = _Summary()
+    summary = _Summary(lineage=LineageCollector(keep_plans=keep_plans))
     read_error = None
     try:
         for event in stream:

@@ -13,23 +13,23 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 
 from sparklineage import __version__
 from sparklineage.application import Application, read_application
-from sparklineage.atlas.client import AtlasClient, connect
 from sparklineage.atlas.mapping import MappingOptions, plan_upload
-from sparklineage.atlas.upload import BatchLimits, preview, sync_typedefs
-from sparklineage.atlas.upload import upload as upload_plan
 from sparklineage.check import differences, expected_document, load_expected, render_expected
 from sparklineage.errors import ExitCode, LogReadError, SparkLineageError, UsageError
 from sparklineage.logs import LogSource, discover
 from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
 from sparklineage.sinks.report import render_json, report_document
 from sparklineage.sinks.text import render_text
+
+if TYPE_CHECKING:
+    from sparklineage.atlas.client import AtlasClient
 
 PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
 
@@ -138,7 +138,8 @@ def extract(
     reported), 2 on usage errors.
     """
     found = discover(paths)
-    applications = _read_all(found.sources, strict=strict, progress=progress)
+    keep_plans = plans or fmt == "atlas"
+    applications = _read_all(found.sources, strict=strict, progress=progress, plans=keep_plans)
     _report_problems(found.problems, applications, verbose=verbose)
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
@@ -234,6 +235,8 @@ def _endpoint(command: Callable[..., None]) -> Callable[..., None]:
         timeout: float,
         **kwargs: Any,
     ) -> None:
+        from sparklineage.atlas.client import connect  # requests: only for these commands
+
         client = connect(endpoint, purview_account, auth, user, _password, timeout)
         command(client=client, **kwargs)
 
@@ -261,6 +264,8 @@ def typedefs(client: AtlasClient, dry_run: bool) -> None:
       sparklineage typedefs --purview-account contoso --dry-run
       sparklineage typedefs --endpoint http://localhost:21000/api/atlas/v2 --auth basic --user admin
     """
+    from sparklineage.atlas.upload import sync_typedefs
+
     created, updated = sync_typedefs(client, dry_run=dry_run)
     verb = "would " if dry_run else ""
     for name in created:
@@ -311,6 +316,9 @@ def upload(
     Exit status: 0 when everything landed, 3 when some logs or batches failed (the rest
     landed), 2 on usage errors.
     """
+    from sparklineage.atlas.upload import BatchLimits, preview
+    from sparklineage.atlas.upload import upload as upload_plan
+
     report, partial = _report_of(paths, strict=strict, progress=progress)
     plan = plan_upload(report, mapping)
     if dry_run:
@@ -336,7 +344,7 @@ def _report_of(
     partial = False
     if logs:
         found = discover(logs)
-        applications = _read_all(found.sources, strict=strict, progress=progress)
+        applications = _read_all(found.sources, strict=strict, progress=progress, plans=True)
         _report_problems(found.problems, applications, verbose=False)
         partial = bool(found.problems) or any(a.read_error for a in applications)
         documents.append(report_document(applications, plans=True))
@@ -359,7 +367,7 @@ def _load_report(path: str) -> dict[str, Any] | None:
 
 
 def _read_all(
-    sources: Sequence[LogSource], *, strict: bool, progress: bool | None
+    sources: Sequence[LogSource], *, strict: bool, progress: bool | None, plans: bool = False
 ) -> list[Application]:
     """Read every application, with one progress bar over all their bytes."""
     total = sum(s.size for s in sources)
@@ -370,7 +378,10 @@ def _read_all(
         for source in sources:
             applications.append(
                 read_application(
-                    source, strict=strict, on_progress=lambda n, base=done: advance(base + n)
+                    source,
+                    strict=strict,
+                    keep_plans=plans,
+                    on_progress=lambda n, base=done: advance(base + n),
                 )
             )
             done += source.size

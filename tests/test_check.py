@@ -68,3 +68,12 @@ def test_output_file_is_written_whole_with_ordinary_permissions(tmp_path):
     assert orjson.loads(report.read_bytes())["schema"] == "sparklineage.report/1"
     assert report.stat().st_mode & 0o044  # readable by others, as umask allows
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary left
+
+
+def test_plan_text_reaches_the_report_only_when_asked():
+    log = str(FIXTURES / "spark-3.5")
+    lean = run_cli("extract", log, "--format", "json").json()
+    full = run_cli("extract", log, "--format", "json", "--plans").json()
+    assert not any("plan" in q for a in lean["applications"] for q in a["queries"])
+    plans = [q["plan"] for a in full["applications"] for q in a["queries"]]
+    assert plans and all(p.startswith("== ") for p in plans if p)  # formatted or extended

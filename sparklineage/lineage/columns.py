@@ -28,7 +28,6 @@ from sparklineage.lineage.rules import (
     extended_write_columns,
     find_rule,
 )
-from sparklineage.lineage.sql_columns import looks_like_sql, sql_column_lineage
 from sparklineage.plan import PlanBlock, PlanNode, PlanText, split_arguments
 
 DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
@@ -36,6 +35,7 @@ STATEMENT_KINDS = ("filter", "join", "group_by", "sort")
 MORE_FIELDS = re.compile(r"\.\.\. \d+ more fields")
 
 _ID = re.compile(r"#(\d+)L?\b")
+_STATEMENT_START = re.compile(r"^\s*(CREATE|INSERT|WITH|REPLACE)\b", re.IGNORECASE)
 _SIMPLE_ATTRIBUTE = re.compile(r"^[^\s#]+#(\d+)L?$")
 _ALIAS = re.compile(r"^(?P<expr>.+) AS (?P<name>.+?)#(?P<id>\d+)L?$", re.DOTALL)
 _CALL_ATTRIBUTE = re.compile(r"^(?P<fn>\w+)\((?P<inner>.*)\)#(?P<id>\d+)L?$", re.DOTALL)
@@ -85,8 +85,10 @@ def execution_columns(
     found = analyse_columns(text, written, scanned_columns(text, ctx))
     if found is not None:
         return column_lineage(found, written.id), tuple(found.warnings)
-    if text.blocks or not looks_like_sql(statement):
+    if text.blocks or not _STATEMENT_START.match(statement):
         return (), ()
+    from sparklineage.lineage.sql_columns import sql_column_lineage  # sqlglot: only when needed
+
     schema = {
         naming.qualified_name(table): [name for name, _ in named_ids(columns)]
         for table, columns in extended_relation_lines(text)

@@ -81,7 +81,8 @@ class _Stream:
 class LineageCollector:
     """Fed every event of one application in order; :meth:`queries` gives its lineage."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_plans: bool = False) -> None:
+        self._keep_plans = keep_plans
         self._executions: dict[int, _Execution] = {}
         self._open: list[int] = []  # started, not ended: catalog events belong to the last
         self._job_execution: dict[int, int] = {}
@@ -106,7 +107,8 @@ class LineageCollector:
         )
         execution.description = event.description[:DESCRIPTION_LIMIT]
         execution.start = event.time
-        execution.plan = compressed_plan(event.plan_description)
+        if self._keep_plans:
+            execution.plan = compressed_plan(event.plan_description)
         micro_batch = _MICRO_BATCH.search(event.description)
         execution.run_id = micro_batch.group(1) if micro_batch else None
         self._analyse(execution, event.plan_info, event.plan_description, event.description)

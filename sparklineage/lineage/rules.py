@@ -20,9 +20,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-import sqlglot
-from sqlglot import exp
-
 from sparklineage.lineage import naming
 from sparklineage.lineage.model import Effect
 from sparklineage.lineage.naming import Dataset, NamingContext
@@ -629,6 +626,9 @@ def jdbc_relation(text: str, ctx: NamingContext) -> tuple[Dataset, ...]:
     if not relation.startswith("("):
         return (naming.jdbc(None, relation),)
     query = relation[1 : relation.rfind(")")]
+    import sqlglot  # only for JDBC subqueries: it takes a while to import
+    from sqlglot import exp
+
     try:
         tables = {t.sql() for t in sqlglot.parse_one(query).find_all(exp.Table)}
     except sqlglot.errors.ParseError:

@@ -11,7 +11,6 @@ multi-table query cannot be resolved: they are left out, never guessed.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping
 
 import sqlglot
@@ -25,14 +24,6 @@ from sparklineage.lineage.model import ColumnLineage
 from sparklineage.lineage.naming import Dataset, NamingContext
 
 _STATEMENT_CLAUSES = (("where", "filter"), ("group", "group_by"), ("order", "sort"))
-
-
-_STATEMENT_START = re.compile(r"^\s*(CREATE|INSERT|WITH|REPLACE)\b", re.IGNORECASE)
-
-
-def looks_like_sql(description: str) -> bool:
-    """An execution description that is a statement, not a call site (``sql at …:0``)."""
-    return bool(_STATEMENT_START.match(description))
 
 
 def sql_column_lineage(
