@@ -246,9 +246,13 @@ def _endpoint(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _password() -> str:
-    return os.environ.get("SPARKLINEAGE_ATLAS_PASSWORD") or click.prompt(
-        "Atlas password", hide_input=True, err=True
-    )
+    """From the environment, else asked for on a terminal (never taken from arguments)."""
+    password = os.environ.get("SPARKLINEAGE_ATLAS_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise UsageError("no password: set SPARKLINEAGE_ATLAS_PASSWORD (no terminal to ask on)")
+    return click.prompt("Atlas password", hide_input=True, err=True)
 
 
 @cli.command(short_help="Create or update the Atlas types sparklineage uses.")

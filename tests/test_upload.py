@@ -274,3 +274,13 @@ def test_a_plan_over_the_asset_limit_is_cut_and_says_so():
     text = plan_text(query)
     assert text.endswith(PLAN_CUT) and len(text) == PLAN_LIMIT + len(PLAN_CUT)
     assert len(query.plan) < 10_000  # kept compressed until the catalog gets it
+
+
+def test_basic_auth_without_a_password_and_a_terminal_is_a_usage_error(atlas_server):
+    done = cli("typedefs", "--endpoint", atlas_server.url, "--auth", "basic", "--user", "admin")
+    assert done.returncode == 2 and "SPARKLINEAGE_ATLAS_PASSWORD" in done.stderr
+
+
+def test_endpoint_or_account_is_required():
+    done = cli("typedefs")
+    assert done.returncode == 2 and "--endpoint URL or --purview-account NAME" in done.stderr
