@@ -160,27 +160,10 @@ def test_a_batch_that_keeps_failing_is_reported_and_the_rest_lands(catalog):
 def test_basic_auth_and_secrets_never_printed(atlas_server_factory):
     server = atlas_server_factory(auth=("basic", "admin", "hunter2-secret"))
     server.add_typedefs(CATALOG_TYPES)
-    ok = cli(
-        "typedefs",
-        "--endpoint",
-        server.url,
-        "--auth",
-        "basic",
-        "--user",
-        "admin",
-        password="hunter2-secret",
-    )
+    basic = ("typedefs", "--endpoint", server.url, "--auth", "basic", "--user", "admin")
+    ok = cli(*basic, password="hunter2-secret")
     assert ok.returncode == 0, ok.stderr
-    bad = cli(
-        "typedefs",
-        "--endpoint",
-        server.url,
-        "--auth",
-        "basic",
-        "--user",
-        "admin",
-        password="wrong-pass",
-    )
+    bad = cli(*basic, password="wrong-pass")
     assert bad.returncode == 2 and "HTTP 401" in bad.stderr and "credentials" in bad.stderr
     for run in (ok, bad):
         assert (

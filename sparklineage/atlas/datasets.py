@@ -87,21 +87,20 @@ def _atlas_dataset(dataset_id: str, cluster: str, spark_types: bool) -> AtlasDat
     return None
 
 
+# Azure storage URIs as the scanners name them: (pattern, type, qualifiedName root).
+_AZURE_STORAGE = (
+    (_ADLS, "azure_datalake_gen2_path", "https://{account}.dfs.core.windows.net/{container}"),
+    (_BLOB, "azure_blob_path", "https://{account}.blob.core.windows.net/{container}"),
+)
+
+
 def _path(uri: str) -> AtlasDataset:
-    adls = _ADLS.match(uri)
-    if adls:
-        filesystem, account, path = adls.groups()
-        qualified = f"https://{account}.dfs.core.windows.net/{filesystem}{path or ''}"
-        return AtlasDataset(
-            "azure_datalake_gen2_path", qualified, _last(qualified), (("path", path or "/"),)
-        )
-    blob = _BLOB.match(uri)
-    if blob:
-        container, account, path = blob.groups()
-        qualified = f"https://{account}.blob.core.windows.net/{container}{path or ''}"
-        return AtlasDataset(
-            "azure_blob_path", qualified, _last(qualified), (("path", path or "/"),)
-        )
+    for pattern, type_name, root in _AZURE_STORAGE:
+        found = pattern.match(uri)
+        if found:
+            container, account, path = found.groups()
+            qualified = root.format(account=account, container=container) + (path or "")
+            return AtlasDataset(type_name, qualified, _last(qualified), (("path", path or "/"),))
     type_name = "hdfs_path" if uri.startswith("hdfs:") else "fs_path"
     return AtlasDataset(type_name, uri, _last(uri), (("path", uri),))
 
