@@ -28,6 +28,12 @@ def test_every_execution_belongs_to_exactly_one_query(applications):
         assert len(ids) == app.sql_executions, path
 
 
+def test_every_operation_is_one_of_the_documented_ones(applications):
+    from sparklineage.lineage.model import OPERATIONS
+
+    assert {q.operation for app in applications.values() for q in app.queries} <= set(OPERATIONS)
+
+
 def test_queries_of_unknown_commands_say_what_was_not_understood(applications):
     for path, app in applications.items():
         for query in app.queries:

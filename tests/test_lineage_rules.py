@@ -12,6 +12,7 @@ from functools import cache
 import pytest
 
 from sparklineage.application import Application, read_application
+from sparklineage.lineage.model import OPERATIONS
 from sparklineage.logs import discover
 from tests.conftest import FIXTURES, fixture_index
 
@@ -166,6 +167,7 @@ def test_every_execution_is_one_query_or_part_of_one(version, scenario):
     ids = [i for q in app.queries for i in (q.execution_id, *q.child_execution_ids)]
     assert sorted(ids) == sorted(set(ids)) and len(ids) == app.sql_executions
     assert all(q.operation != "unknown" or q.unsupported for q in app.queries)
+    assert {q.operation for q in app.queries} <= set(OPERATIONS)
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -31,7 +31,6 @@ from sparklineage.lineage.rules import (
 from sparklineage.plan import PlanBlock, PlanNode, PlanText, split_arguments
 
 DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
-STATEMENT_KINDS = ("filter", "join", "group_by", "sort")
 MORE_FIELDS = re.compile(r"\.\.\. \d+ more fields")
 
 _ID = re.compile(r"#(\d+)L?\b")

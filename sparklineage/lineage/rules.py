@@ -26,7 +26,6 @@ from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.plan import PlanBlock, PlanNode, PlanText, split_arguments
 
 ANALYZED = "Analyzed Logical Plan"
-SAVE_MODES = {"Append", "Overwrite", "ErrorIfExists", "Ignore"}
 _QUOTED_TABLE = re.compile(r"^(?:`(?:[^`]|``)+`\.)*`(?:[^`]|``)+`$")
 # A CatalogTable printed whole (3.3: "Database: db\nTable: t\n…") or as Hive CTAS prints its
 # target ("[Database: hr, TableName: dept_counts]").
