@@ -220,6 +220,12 @@ _endpoint_options = [
     ),
     click.option("--user", help="User for --auth basic."),
     click.option("--timeout", default=60.0, show_default=True, help="Seconds, each HTTP call."),
+    click.option(
+        "--retry-budget",
+        default=300.0,
+        show_default=True,
+        help="Seconds one call may spend being retried (throttling, 5xx, dropped connections).",
+    ),
 ]
 
 
@@ -233,11 +239,13 @@ def _endpoint(command: Callable[..., None]) -> Callable[..., None]:
         auth: str | None,
         user: str | None,
         timeout: float,
+        retry_budget: float,
         **kwargs: Any,
     ) -> None:
-        from sparklineage.atlas.client import connect  # requests: only for these commands
+        from sparklineage.atlas.client import RetryPolicy, connect  # requests: only here
 
-        client = connect(endpoint, purview_account, auth, user, _password, timeout)
+        policy = RetryPolicy(timeout=timeout, budget=retry_budget)
+        client = connect(endpoint, purview_account, auth, user, _password, policy)
         command(client=client, **kwargs)
 
     for option in _endpoint_options:

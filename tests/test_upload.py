@@ -267,3 +267,12 @@ def test_basic_auth_without_a_password_and_a_terminal_is_a_usage_error(atlas_ser
 def test_endpoint_or_account_is_required():
     done = cli("typedefs")
     assert done.returncode == 2 and "--endpoint URL or --purview-account NAME" in done.stderr
+
+
+def test_an_unreachable_endpoint_stops_the_upload_after_one_call(catalog):
+    catalog.add_faults(*[("drop",)] * 6, path_contains="entity/bulk")  # every retry of the first
+    done = cli("upload", str(DML), "--endpoint", catalog.url, "--retry-budget", "2")
+    assert done.returncode == 3
+    assert "nothing more was sent" in done.stderr and "gave up after" in done.stderr
+    posts = [m for m, path in catalog.requests if "entity/bulk" in path]
+    assert 1 < len(posts) <= 6 and not catalog.entities("spark_application")

@@ -161,7 +161,7 @@ def connect(
     auth: str | None,
     user: str | None,
     password: Callable[[], str],
-    timeout: float,
+    policy: RetryPolicy,
 ) -> AtlasClient:
     """A client for the endpoint the options name; ``password`` is asked only for basic auth."""
     if bool(endpoint) == bool(purview_account):
@@ -179,4 +179,4 @@ def connect(
         authorize = azure_auth()
     else:
         authorize = dict
-    return AtlasClient(base_url, authorize, RetryPolicy(timeout=timeout))
+    return AtlasClient(base_url, authorize, policy)

@@ -62,15 +62,24 @@ def sync_typedefs(client: AtlasClient, *, dry_run: bool = False) -> tuple[list[s
 
 
 def upload(client: AtlasClient, plan: AtlasPlan, limits: BatchLimits) -> UploadResult:
-    """Send everything in ``plan``; failures are collected, not raised."""
+    """Send everything in ``plan``; failures are collected, not raised. When the endpoint
+    cannot be reached at all (retries spent on connection errors), the rest is not tried:
+    it would only fail the same way, minutes later."""
     result = UploadResult()
     phases = ([d.entity() for d in plan.datasets.values()], plan.applications, plan.processes)
-    for entities in phases:
-        for batch in batches(entities, limits):
-            _send_batch(client, batch, result)
-    for dataset in plan.deletes:
-        _delete(client, dataset, result)
+    try:
+        for entities in phases:
+            for batch in batches(entities, limits):
+                _send_batch(client, batch, result)
+        for dataset in plan.deletes:
+            _delete(client, dataset, result)
+    except _Unreachable as exc:
+        result.failures.append(f"{exc}; nothing more was sent")
     return result
+
+
+class _Unreachable(Exception):
+    """The endpoint did not answer at all: stop the upload."""
 
 
 def preview(client: AtlasClient, plan: AtlasPlan) -> list[tuple[str, str, str]]:
@@ -115,6 +124,8 @@ def _send_batch(client: AtlasClient, batch: list[dict[str, Any]], result: Upload
     try:
         answer = client.request("POST", "/entity/bulk", {"entities": batch}) or {}
     except AtlasError as exc:
+        if exc.status is None:
+            raise _Unreachable(str(exc)) from None
         names = ", ".join(e["attributes"]["qualifiedName"] for e in batch[:3])
         more = f" and {len(batch) - 3} more" if len(batch) > 3 else ""
         result.failures.append(f"batch of {len(batch)} ({names}{more}): {exc}")
@@ -133,6 +144,8 @@ def _delete(client: AtlasClient, dataset: AtlasDataset, result: UploadResult) ->
         )
         result.deleted += 1
     except AtlasError as exc:
+        if exc.status is None:
+            raise _Unreachable(str(exc)) from None
         if exc.status != 404:
             result.failures.append(f"delete {dataset.qualified_name}: {exc}")
 
