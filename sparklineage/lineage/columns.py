@@ -28,12 +28,11 @@ from sparklineage.lineage.rules import (
     extended_write_columns,
     find_rule,
 )
-from sparklineage.plan import PlanBlock, PlanNode, PlanText, split_arguments
+from sparklineage.plan import EXPRESSION_ID, PlanBlock, PlanNode, PlanText, split_arguments
 
 DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
 MORE_FIELDS = re.compile(r"\.\.\. \d+ more fields")
 
-_ID = re.compile(r"#(\d+)L?\b")
 _STATEMENT_START = re.compile(r"^\s*(CREATE|INSERT|WITH|REPLACE)\b", re.IGNORECASE)
 _SIMPLE_ATTRIBUTE = re.compile(r"^[^\s#]+#(\d+)L?$")
 _ALIAS = re.compile(r"^(?P<expr>.+) AS (?P<name>.+?)#(?P<id>\d+)L?$", re.DOTALL)
@@ -179,7 +178,7 @@ def expression_sources(expression: str) -> set[tuple[int, str]]:
     CASE WHEN condition, transformation otherwise."""
     expression = _WRITE_WRAPPER.sub(r"\1", expression.strip())
     if _SIMPLE_ATTRIBUTE.match(expression):
-        return {(int(_ID.search(expression).group(1)), "identity")}  # type: ignore[union-attr]
+        return {(int(EXPRESSION_ID.search(expression).group(1)), "identity")}  # type: ignore[union-attr]
     spec_at = expression.find(_WINDOW_SPEC)
     if spec_at >= 0:
         function, spec = expression[:spec_at], expression[spec_at:]
@@ -196,7 +195,7 @@ def _direct(expression: str) -> set[tuple[int, str]]:
 
 
 def _ids(text: str) -> list[int]:
-    return [int(i) for i in _ID.findall(text)]
+    return [int(i) for i in EXPRESSION_ID.findall(text)]
 
 
 def _generate(block: PlanBlock, found: ExecutionColumns) -> None:
@@ -255,18 +254,18 @@ def output_ids(text: PlanText, number: int) -> list[int]:
     for key in ("Output", "Input"):
         value = block.get(key)
         if value and value.strip() != "[]":
-            return [_last_id(item) for item in _items(value) if _ID.search(item)]
+            return [_last_id(item) for item in _items(value) if EXPRESSION_ID.search(item)]
     logical = _LOGICAL_OUTPUT.get(block.name)
     if logical is not None:  # an analyzed logical plan (CREATE VIEW): only Arguments
         lists = [p for p in split_arguments(block.arguments or "") if p.startswith("[")]
         if len(lists) > logical:
-            return [_last_id(item) for item in _items(lists[logical]) if _ID.search(item)]
+            return [_last_id(item) for item in _items(lists[logical]) if EXPRESSION_ID.search(item)]
     children = text.children(number)
     return output_ids(text, children[0]) if children else []
 
 
 def _last_id(item: str) -> int:
-    return int(_ID.findall(item)[-1])
+    return int(EXPRESSION_ID.findall(item)[-1])
 
 
 def _written_columns(

@@ -73,7 +73,6 @@ class _Execution:
 
 @dataclass
 class _Stream:
-    name: str | None
     inputs: set[Dataset] = field(default_factory=set)
     outputs: set[Dataset] = field(default_factory=set)
 
@@ -146,7 +145,7 @@ class LineageCollector:
             self._execution(self._open[-1]).catalog.append(effect)
 
     def _progress(self, event: StreamingQueryProgress) -> None:
-        stream = self._streams.setdefault(event.run_id, _Stream(event.name))
+        stream = self._streams.setdefault(event.run_id, _Stream())
         inputs, outputs = stream_datasets(event, self.naming)
         stream.inputs.update(inputs)
         stream.outputs.update(outputs)

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from sparklineage.lineage import naming
 from sparklineage.lineage.model import Effect
 from sparklineage.lineage.naming import Dataset, NamingContext
-from sparklineage.plan import PlanBlock, PlanNode, PlanText, split_arguments
+from sparklineage.plan import EXPRESSION_ID, PlanBlock, PlanNode, PlanText, split_arguments
 
 ANALYZED = "Analyzed Logical Plan"
 _QUOTED_TABLE = re.compile(r"^(?:`(?:[^`]|``)+`\.)*`(?:[^`]|``)+`$")
@@ -198,19 +198,12 @@ def insert_into_hadoop_fs(view: NodeView) -> Effect:
         return Effect(warnings=("InsertIntoHadoopFsRelationCommand without arguments",))
     out_path, fmt = args[0], _format_of(args)
     overwrite = "Overwrite" in args
-    table = _first_table(view)
-    if table is None:
+    tables = view.table_args()
+    if not tables:
         return Effect("write_path", writes=(naming.path(out_path, fmt=fmt, ctx=view.naming),))
-    located = _table_of(view.table_args()[0], view, location=out_path)
-    return Effect(
-        "insert_overwrite" if overwrite else "insert", writes=(_with_format(located, fmt),)
-    )
-
-
-def _with_format(dataset: Dataset, fmt: str | None) -> Dataset:
-    return Dataset(
-        dataset.id, dataset.kind, dataset.location, fmt or dataset.format, dataset.truncated
-    )
+    located = _table_of(tables[0], view, location=out_path)
+    written = replace(located, format=fmt or located.format)
+    return Effect("insert_overwrite" if overwrite else "insert", writes=(written,))
 
 
 @rule(
@@ -506,14 +499,13 @@ def _database_arg(view: NodeView) -> tuple[Dataset, ...]:
 # ---------------------------------------------------------------- reads
 
 
-_EXPRESSION_ID = re.compile(r"#(\d+)L?\b")
 _OUTPUT_COLUMNS = re.compile(r"\[([^\[\]]*#\d+[^\[\]]*)\]")
 
 
 def expression_ids(text: str) -> list[int]:
     """The expression ids in the first column list of ``text`` (``[a#1, b#2L]``)."""
     found = _OUTPUT_COLUMNS.search(text)
-    return [int(i) for i in _EXPRESSION_ID.findall(found.group(1))] if found else []
+    return [int(i) for i in EXPRESSION_ID.findall(found.group(1))] if found else []
 
 
 @rule("Scan", "BatchScan", "PhotonScan", "GpuScan", "GpuFileGpuScan")
@@ -729,7 +721,7 @@ def extended_relations(text: PlanText, ctx: NamingContext) -> Effect:
     for table_name, columns in extended_relation_lines(text):
         if table_name:
             reads.append(naming.table(table_name, ctx=ctx))
-        elif ids := [int(i) for i in _EXPRESSION_ID.findall(columns)]:
+        elif ids := [int(i) for i in EXPRESSION_ID.findall(columns)]:
             reads.append(naming.relation(ids))
     return Effect(reads=tuple(reads))
 

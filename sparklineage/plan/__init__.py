@@ -1,6 +1,20 @@
 """Plans as Spark logs them: the ``sparkPlanInfo`` tree and the ``physicalPlanDescription`` text."""
 
-from sparklineage.plan.text import PlanBlock, PlanText, parse_plan_text, split_arguments
+from sparklineage.plan.text import (
+    EXPRESSION_ID,
+    PlanBlock,
+    PlanText,
+    parse_plan_text,
+    split_arguments,
+)
 from sparklineage.plan.tree import PlanNode, plan_tree
 
-__all__ = ["PlanBlock", "PlanNode", "PlanText", "parse_plan_text", "plan_tree", "split_arguments"]
+__all__ = [
+    "EXPRESSION_ID",
+    "PlanBlock",
+    "PlanNode",
+    "PlanText",
+    "parse_plan_text",
+    "plan_tree",
+    "split_arguments",
+]

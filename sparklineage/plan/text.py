@@ -17,6 +17,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+# An attribute as plans print it: ``amount#49`` (``#12L`` for longs); the id is the same in
+# every part of one plan.
+EXPRESSION_ID = re.compile(r"#(\d+)L?\b")
 _SECTION = re.compile(r"^== (.+?) ==$", re.MULTILINE)
 _BLOCK_HEAD = re.compile(r"^\((\d+)\) (.+?)(?: \[codegen id : \d+\])?\s*$")
 _FIELD = re.compile(r"^([A-Z][A-Za-z ]*?)(?: \[\d+\])?: ?(.*)$")
