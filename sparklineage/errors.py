@@ -33,6 +33,17 @@ class NoLogsFoundError(UsageError):
     """A path holds no Spark event log at all."""
 
 
+class AtlasError(SparkLineageError):
+    """The catalog endpoint refused a request (after retries, where retrying made sense), or
+    could not be reached (``status`` None). A configuration problem unless the uploader, which
+    collects failed batches, says otherwise."""
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
 class LogReadError(SparkLineageError):
     """One event log could not be read (whole or in part); others may still be fine."""
 

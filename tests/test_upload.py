@@ -11,7 +11,8 @@ import time
 import orjson
 import pytest
 
-from sparklineage.atlas.client import AtlasClient, AtlasError, RetryPolicy, basic_auth
+from sparklineage.atlas.client import AtlasClient, RetryPolicy, basic_auth
+from sparklineage.errors import AtlasError
 from tests.conftest import FIXTURES, fixture_index
 
 DML = next(

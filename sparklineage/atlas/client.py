@@ -17,19 +17,10 @@ from typing import Any
 import orjson
 import requests
 
-from sparklineage.errors import SparkLineageError, UsageError
+from sparklineage.errors import AtlasError, UsageError
 
 PURVIEW_SCOPE = "https://purview.azure.net/.default"
 RETRIED_STATUSES = {429, 502, 503, 504}
-
-
-class AtlasError(SparkLineageError):
-    """The endpoint refused a request (after retries, where retrying made sense)."""
-
-    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
 
 
 @dataclass(frozen=True)

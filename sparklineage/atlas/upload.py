@@ -14,9 +14,10 @@ from typing import Any
 import orjson
 
 from sparklineage.atlas import typedefs
-from sparklineage.atlas.client import AtlasClient, AtlasError
+from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.datasets import AtlasDataset
 from sparklineage.atlas.mapping import AtlasPlan
+from sparklineage.errors import AtlasError
 
 
 @dataclass(frozen=True)
