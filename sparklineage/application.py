@@ -53,7 +53,6 @@ class _Summary:
     start: ApplicationStart | None = None
     end: ApplicationEnd | None = None
     sql_executions: int = 0
-    warnings: list[str] = field(default_factory=list)
     lineage: LineageCollector = field(default_factory=LineageCollector)
 
     def add(self, event: Event) -> None:
@@ -98,7 +97,7 @@ def _freeze(
     source: LogSource, summary: _Summary, stream: EventStream, read_error: str | None
 ) -> Application:
     start = summary.start
-    warnings = [*source.notes, *_read_warnings(source, stream), *summary.warnings]
+    warnings = [*source.notes, *_read_warnings(source, stream)]
     if start is None or not start.app_id:
         warnings.append("no application start event with an id: the id is the log's file name")
     layout_done = not source.in_progress
