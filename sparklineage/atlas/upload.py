@@ -33,6 +33,7 @@ class UploadResult:
     deleted: int = 0
     requests: int = 0
     failures: list[str] = field(default_factory=list)
+    unreachable: bool = False  # the endpoint did not answer at all: nothing more was tried
 
     def summary(self) -> str:
         return (
@@ -66,15 +67,38 @@ def upload(client: AtlasClient, plan: AtlasPlan, limits: BatchLimits) -> UploadR
     """Send everything in ``plan``; failures are collected, not raised. When the endpoint
     cannot be reached at all (retries spent on connection errors), the rest is not tried:
     it would only fail the same way, minutes later."""
+    result = send_entities(client, plan, limits)
+    if not result.unreachable:
+        send_deletes(client, plan.deletes, result)
+    return result
+
+
+def send_entities(client: AtlasClient, plan: AtlasPlan, limits: BatchLimits) -> UploadResult:
+    """The first part of an upload: datasets, applications, processes, phase by phase.
+    ``sync`` journals between this and :func:`send_deletes`."""
     result = UploadResult()
     phases = ([d.entity() for d in plan.datasets.values()], plan.applications, plan.processes)
     try:
         for entities in phases:
             for batch in batches(entities, limits):
                 _send_batch(client, batch, result)
-        for dataset in plan.deletes:
+    except _Unreachable as exc:
+        result.unreachable = True
+        result.failures.append(f"{exc}; nothing more was sent")
+    return result
+
+
+def send_deletes(
+    client: AtlasClient, deletes: list[AtlasDataset], result: UploadResult | None = None
+) -> UploadResult:
+    """The last part of an upload: soft-delete what the applications dropped. Deleting what
+    is already gone changes nothing, so this can be repeated after an interruption."""
+    result = result if result is not None else UploadResult()
+    try:
+        for dataset in deletes:
             _delete(client, dataset, result)
     except _Unreachable as exc:
+        result.unreachable = True
         result.failures.append(f"{exc}; nothing more was sent")
     return result
 

@@ -105,6 +105,18 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     return Discovery(tuple(sorted(unique.values(), key=lambda s: s.path)), tuple(problems))
 
 
+def discover_walked(path: str | os.PathLike[str]) -> Discovery:
+    """What walking a directory finds at ``path``, a file or a directory found by a listing
+    (``sync``): as in a walk, a file that is not a log is passed over quietly."""
+    problems: list[LogReadError] = []
+    given = Path(path)
+    if given.is_dir():
+        sources = list(_walk(given, problems))
+    else:
+        sources = [s for s in [_single_file(given, problems, named=False)] if s is not None]
+    return Discovery(tuple(sources), tuple(problems))
+
+
 def _walk(directory: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
     """Yield the applications in ``directory`` and below, recognising layouts by shape."""
     layout_source = _directory_layout(directory, problems)
@@ -127,17 +139,44 @@ def _walk(directory: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
                 yield source
 
 
+def layout_of(directory_name: str, file_names: Iterable[str]) -> str | None:
+    """The layout of a directory that holds one application as a whole (rolling, databricks,
+    legacy), told from names alone; None for a directory of other things."""
+    if directory_name.startswith(ROLLING_PREFIX):
+        return "rolling"
+    names = set(file_names)
+    if "eventlog" in names or any(_DATABRICKS_ROLLED.match(n) for n in names):
+        return "databricks"
+    if any(_LEGACY_PART.match(n) for n in names):
+        return "legacy"
+    return None
+
+
+def in_progress_by_names(layout: str, names: Iterable[str]) -> bool:
+    """Whether the layout says the application is still running, from file names alone."""
+    names = list(names)
+    if layout == "single":
+        return names[0].endswith(INPROGRESS)
+    if layout == "rolling":
+        markers = [n for n in names if n.startswith("appstatus_")]
+        return not any(not m.endswith(INPROGRESS) for m in markers)
+    if layout == "legacy":
+        return "APPLICATION_COMPLETE" not in names
+    return False
+
+
 def _directory_layout(directory: Path, problems: list[LogReadError]) -> LogSource | None:
     """The application a directory holds as a whole (rolling, Databricks, legacy), if any."""
-    if directory.name.startswith(ROLLING_PREFIX):
-        return _rolling(directory, problems)
     try:
         names = {e.name for e in os.scandir(directory) if e.is_file()}
     except OSError:
-        return None
-    if "eventlog" in names or any(_DATABRICKS_ROLLED.match(n) for n in names):
+        names = set()
+    layout = layout_of(directory.name, names)
+    if layout == "rolling":
+        return _rolling(directory, problems)
+    if layout == "databricks":
         return _databricks(directory, names, problems)
-    if any(_LEGACY_PART.match(n) for n in names):
+    if layout == "legacy":
         return _legacy(directory, names, problems)
     return None
 
@@ -202,7 +241,7 @@ def _rolling(directory: Path, problems: list[LogReadError]) -> LogSource | None:
         path=str(directory),
         layout="rolling",
         files=tuple(files),
-        in_progress=not any(not s.endswith(INPROGRESS) for s in status_names),
+        in_progress=in_progress_by_names("rolling", status_names),
         compacted=compacted,
         notes=tuple(notes),
     )
@@ -238,7 +277,7 @@ def _legacy(directory: Path, names: set[str], problems: list[LogReadError]) -> L
         path=str(directory),
         layout="legacy",
         files=tuple(files),
-        in_progress="APPLICATION_COMPLETE" not in names,
+        in_progress=in_progress_by_names("legacy", names),
         spark_version_hint=version,
     )
 
