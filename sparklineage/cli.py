@@ -11,8 +11,10 @@ import functools
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -343,6 +345,167 @@ def upload(
     click.echo(result.summary(), err=True)
     if partial or result.failures:
         sys.exit(ExitCode.PARTIAL)
+
+
+@cli.command(short_help="Land new and changed applications in the catalog, for cron.")
+@click.argument("sources", nargs=-1, metavar="[SOURCE...]")
+@click.option(
+    "--history-server",
+    "history_servers",
+    multiple=True,
+    metavar="URL",
+    help="Also read the applications a Spark History Server lists (REST API), e.g. "
+    "http://spark-history:18080. Repeatable.",
+)
+@_endpoint
+@_mapping_options
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite file that remembers what landed. "
+    "Default: $XDG_STATE_HOME/sparklineage/sync.sqlite3 (~/.local/state/…).",
+)
+@click.option("--wait", is_flag=True, help="When another sync holds the state, wait for it.")
+@click.option(
+    "--include-incomplete",
+    is_flag=True,
+    help="Also take running applications (.inprogress); the rest is sent when they finish.",
+)
+@click.option(
+    "--since", metavar="WHEN", help="Only logs changed since WHEN: 36h, 7d, 2024-06-01, …"
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Logs read in parallel processes (uploads stay in order).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Read and say what would be sent; send and record nothing."
+)
+@click.option(
+    "--storage-option",
+    "storage_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Option for the fsspec filesystem of a URL SOURCE (e.g. account_name=…). Repeatable.",
+)
+@click.option("--batch-size", default=500, show_default=True, help="Entities per request, at most.")
+@click.option(
+    "--batch-bytes", default=4 << 20, show_default=True, help="Bytes per request, at most."
+)
+@_strict_option
+@_progress_option
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron mail).")
+def sync(
+    sources: Sequence[str],
+    history_servers: Sequence[str],
+    client: AtlasClient,
+    mapping: MappingOptions,
+    state: Path | None,
+    wait: bool,
+    include_incomplete: bool,
+    since: str | None,
+    jobs: int,
+    dry_run: bool,
+    storage_options: Sequence[str],
+    batch_size: int,
+    batch_bytes: int,
+    strict: bool,
+    progress: bool | None,
+    quiet: bool,
+) -> None:
+    """Land the lineage of every new or changed application of SOURCE in the catalog,
+    exactly once, however often it runs and wherever a run was interrupted.
+
+    SOURCE is a History Server log directory (spark.eventLog.dir), as a path or a URL:
+    file://, abfss://, wasbs://, s3://, gs://, hdfs:// (remote protocols need extras, e.g.
+    pip install 'spark-eventlog-lineage[azure]'). A SQLite state file remembers each log's
+    fingerprint (sizes and times) and each landed query: unchanged logs are not read again,
+    and a log that grew sends only its new queries. Running applications are left for later
+    unless --include-incomplete. Run `sparklineage typedefs` once before the first sync.
+
+    \b
+    Examples:
+      sparklineage sync /var/log/spark-events --purview-account contoso
+      sparklineage sync abfss://logs@acct.dfs.core.windows.net/spark-events \\
+          --purview-account contoso --jobs 4 --since 7d
+      sparklineage sync --history-server http://spark-history:18080 \\
+          --endpoint http://atlas:21000/api/atlas/v2 --auth basic --user admin
+      sparklineage sync /var/log/spark-events --purview-account contoso --dry-run
+
+    Exit status: 0 when everything landed (or nothing was new), 3 when some applications
+    failed (the rest landed; upload failures are retried next run), 2 on usage errors,
+    75 when another sync holds the state (see --wait), 130 when interrupted.
+    See docs/cron.md for crontab and systemd timer setups.
+    """
+    from sparklineage.atlas.upload import BatchLimits
+    from sparklineage.logs.sources import Source, source_of
+    from sparklineage.state import default_state_path, exclusive, open_state
+    from sparklineage.sync import Syncer, SyncOptions, since_epoch, target_key
+
+    if not sources and not history_servers:
+        raise UsageError("give a SOURCE (log directory or URL) or --history-server URL")
+    fs_options = _key_values(storage_options)
+    where = [source_of(s, fs_options) for s in sources]
+    where += [Source("history-server", url.rstrip("/"), given=url) for url in history_servers]
+    options = SyncOptions(
+        include_incomplete=include_incomplete,
+        since=since_epoch(since, time.time()) if since else None,
+        jobs=jobs,
+        dry_run=dry_run,
+        strict=strict,
+        mapping=mapping,
+        limits=BatchLimits(batch_size, batch_bytes),
+    )
+    state_path = state or default_state_path()
+    say = (lambda _line: None) if quiet else click.echo
+    warn = functools.partial(click.echo, err=True)
+    lock = nullcontext() if dry_run else exclusive(state_path, wait=wait, on_wait=warn)
+    with lock, open_state(state_path, target_key(client, mapping), read_only=dry_run) as memory:
+        syncer = Syncer(
+            client, memory, options, say=say, warn=lambda m: warn(f"sparklineage: error: {m}")
+        )
+        with _count_bar(progress, "syncing applications") as advance:
+            summary = syncer.run(where, on_progress=advance)
+    for line in summary.lines(dry_run=dry_run):
+        say(line)
+    if summary.failed:
+        sys.exit(ExitCode.PARTIAL)
+
+
+def _key_values(pairs: Sequence[str]) -> dict[str, Any]:
+    """``--storage-option`` KEY=VALUE pairs; true/false become booleans (fsspec wants them)."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--storage-option {key!r}: give KEY=VALUE")
+        options[key] = {"true": True, "false": False}.get(value.lower(), value)
+    return options
+
+
+@contextmanager
+def _count_bar(show: bool | None, label: str) -> Iterator[Callable[[int, int], None]]:
+    """A callable ``(done, total)`` that draws a stderr progress bar (on a terminal, unless
+    told otherwise), created at the first call, when the total is known."""
+    if not (sys.stderr.isatty() if show is None else show):
+        yield lambda _done, _total: None
+        return
+    with ExitStack() as stack:
+        bars: list[Any] = []
+
+        def advance(done: int, total: int) -> None:
+            if not bars:
+                bars.append(
+                    stack.enter_context(
+                        click.progressbar(length=total, label=label, file=sys.stderr)
+                    )
+                )
+            bars[0].update(done - bars[0].pos)
+
+        yield advance
 
 
 def _report_of(

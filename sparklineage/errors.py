@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     DIFFERS = 1  # lineage differs from the expected file / a check failed
     USAGE = 2  # usage or configuration error: nothing could be done
     PARTIAL = 3  # some logs (or batches) failed, the rest was done
+    BUSY = 75  # another sync holds the state's lock (sysexits EX_TEMPFAIL: try again later)
     INTERRUPTED = 130
 
 
@@ -31,6 +32,12 @@ class UsageError(SparkLineageError):
 
 class NoLogsFoundError(UsageError):
     """A path holds no Spark event log at all."""
+
+
+class StateLockedError(SparkLineageError):
+    """Another ``sync`` runs on the same state file; this one must not run beside it."""
+
+    exit_code = ExitCode.BUSY
 
 
 class AtlasError(SparkLineageError):

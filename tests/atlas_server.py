@@ -39,7 +39,8 @@ Deliberately stricter or simpler than Atlas:
   a time under a lock (Atlas locks per entity);
 - scripted faults are applied before authentication and before the request is looked at: a
   faulted request changes nothing, except ``("slow", s)``, which is processed after the sleep —
-  even when the client has stopped waiting, as a server would.
+  even when the client has stopped waiting, as a server would — and ``("hold",)``, which is
+  processed and then answered only after ``release()`` (a test kills its client in between).
 """
 
 from __future__ import annotations
@@ -1146,8 +1147,11 @@ def _parse_fault(fault: tuple[Any, ...], where: str | None) -> _Fault:
             return _Fault("slow", seconds=float(seconds), where=where)
         case ("drop",):
             return _Fault("drop", where=where)
+        case ("hold",):
+            return _Fault("hold", where=where)
     raise ValueError(
-        f"unknown fault {fault!r}: use ('status', code[, headers]), ('slow', seconds), ('drop',)"
+        f"unknown fault {fault!r}: use ('status', code[, headers]), ('slow', seconds), "
+        "('drop',), ('hold',)"
     )
 
 
@@ -1186,10 +1190,13 @@ class AtlasServer:
         self._faults: list[_Fault] = []
         self._requests: list[tuple[str, str]] = []
         self._sizes: list[int] = []
+        self._bodies: list[bytes] = []
         self._auth_failures = 0
         self.internal_errors: list[str] = []
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._held = threading.Event()
+        self._released = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -1208,6 +1215,7 @@ class AtlasServer:
 
     def stop(self) -> None:
         """Stop listening and wait for the serving thread; idempotent."""
+        self._released.set()
         if self._httpd is None:
             return
         self._httpd.shutdown()
@@ -1243,6 +1251,15 @@ class AtlasServer:
         with self._lock:
             self._faults.extend(parsed)
 
+    def wait_held(self, timeout: float) -> bool:
+        """Wait until a request hit a ``('hold',)`` fault: it was applied, and its answer
+        waits for :meth:`release` (the moment to kill a client between the two)."""
+        return self._held.wait(timeout)
+
+    def release(self) -> None:
+        """Let held answers go (to a client that may be gone by now)."""
+        self._released.set()
+
     @property
     def pending_faults(self) -> int:
         """Faults not consumed yet."""
@@ -1267,6 +1284,18 @@ class AtlasServer:
         """Body bytes of each request, in the order of ``requests``."""
         with self._lock:
             return list(self._sizes)
+
+    def sent_entities(self, since: int = 0) -> list[dict]:
+        """The entities of every ``entity/bulk`` request from the ``since``-th request on,
+        as the client sent them (faulted and rejected requests included)."""
+        with self._lock:
+            sent = list(zip(self._requests[since:], self._bodies[since:], strict=True))
+        return [
+            entity
+            for (method, path), body in sent
+            if method == "POST" and path.endswith("/entity/bulk")
+            for entity in json.loads(body)["entities"]
+        ]
 
     @property
     def auth_failures(self) -> int:
@@ -1310,11 +1339,12 @@ class AtlasServer:
 
     # -- request handling (called from the handler threads) ----------------------------------
 
-    def _begin(self, method: str, path: str, size: int) -> _Fault | None:
+    def _begin(self, method: str, path: str, body: bytes) -> _Fault | None:
         """Record the request and take the first queued fault that applies to it."""
         with self._lock:
             self._requests.append((method, path))
-            self._sizes.append(size)
+            self._sizes.append(len(body))
+            self._bodies.append(body)
             for i, fault in enumerate(self._faults):
                 if fault.where is None or fault.where in path:
                     return self._faults.pop(i)
@@ -1443,7 +1473,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         atlas = self.server.atlas
-        fault = atlas._begin(method, unquote(self.path), len(body))
+        fault = atlas._begin(method, unquote(self.path), body)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True  # no status line, no headers: the client sees EOF
             return
@@ -1456,6 +1486,9 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload, headers = atlas._respond(
             method, self.path, self.headers.get("Authorization"), body
         )
+        if fault is not None and fault.kind == "hold":
+            atlas._held.set()
+            atlas._released.wait(timeout=60)
         self._send(status, payload, headers)
 
     def _send(self, status: int, payload: Json, headers: dict[str, str]) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-# The Atlas-compatible test server's fixtures (atlas_server, atlas_server_factory).
-pytest_plugins = ["tests.atlas_server"]
+# Fixtures of the test servers: atlas_server, atlas_server_factory; catalog (an Atlas server
+# with the catalog's types); history_server_factory (a Spark History Server's REST API).
+pytest_plugins = ["tests.atlas_server", "tests.catalog"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "eventlogs"

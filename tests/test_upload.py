@@ -3,9 +3,6 @@ tests/atlas_server.py on 127.0.0.1; assertions are on what the server holds at t
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import orjson
@@ -13,6 +10,7 @@ import pytest
 
 from sparklineage.atlas.client import AtlasClient, RetryPolicy, basic_auth
 from sparklineage.errors import AtlasError
+from tests.catalog import CATALOG_TYPES, cli
 from tests.conftest import FIXTURES, fixture_index
 
 DML = next(
@@ -25,57 +23,6 @@ DDL = next(
     for e in fixture_index()
     if e["scenario"] == "ddl" and e["spark"].startswith("3.5")
 )
-
-
-def _entity_def(name: str, super_type: str, required: tuple[str, ...] = ()) -> dict:
-    attributes = [
-        {"name": a, "typeName": "string", "isOptional": False, "cardinality": "SINGLE"}
-        for a in required
-    ]
-    return {
-        "category": "ENTITY",
-        "name": name,
-        "superTypes": [super_type],
-        "attributeDefs": attributes,
-    }
-
-
-# The dataset types Purview's scanners (and Atlas's Hadoop model) bring, as a catalog has them.
-CATALOG_TYPES = {
-    "entityDefs": [
-        _entity_def("hive_db", "Asset", ("clusterName",)),
-        _entity_def("hive_table", "DataSet"),
-        _entity_def("fs_path", "DataSet", ("path",)),
-        _entity_def("hdfs_path", "fs_path"),
-        _entity_def("azure_datalake_gen2_path", "DataSet"),
-        _entity_def("azure_blob_path", "DataSet"),
-        _entity_def("azure_sql_table", "DataSet"),
-        _entity_def("kafka_topic", "DataSet", ("topic", "uri")),
-    ]
-}
-
-
-def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARKLINEAGE", "AZURE"))}
-    if password is not None:
-        env["SPARKLINEAGE_ATLAS_PASSWORD"] = password
-    return subprocess.run(
-        [sys.executable, "-m", "sparklineage", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-@pytest.fixture
-def catalog(atlas_server):
-    """A server with the catalog's dataset types and sparklineage's own."""
-    atlas_server.add_typedefs(CATALOG_TYPES)
-    done = cli("typedefs", "--endpoint", atlas_server.url)
-    assert done.returncode == 0, done.stderr
-    return atlas_server
 
 
 def test_typedefs_are_created_once_and_then_left_alone(atlas_server):

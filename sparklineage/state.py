@@ -1,0 +1,239 @@
+"""What ``sync`` has already landed, in a SQLite file: the memory that makes cron runs cheap
+and exactly-once.
+
+Rows are kept per *target* (the catalog endpoint and the mapping options, so one state file
+can serve several catalogs) and say:
+
+- ``logs``: each log location's fingerprint when it was last taken, and how that went
+  (``landed``, ``failed`` for a log that cannot be read, ``not-a-log``). An unchanged
+  fingerprint means the log is skipped without being read.
+- ``queries``: a digest of every query that landed, per application attempt: a log that grew
+  is read again and only queries whose digest is new are sent.
+- ``applications``: the application attempts that have landed at least once.
+- ``pending``: the journal of an upload whose entities (datasets, applications, processes)
+  have all landed and whose deletes (DROPs) are under way. A run that finds one finishes the
+  deletes and records the queries as landed; sending its entities again would bring the
+  dropped tables back as new entities. An upload interrupted before its deletes leaves no
+  journal: sending its entities again only updates what landed.
+
+Every change is one transaction, so a process killed at any point (kill -9 included) leaves
+the file as it was before or after that step, never in between. An exclusive lock on a
+``.lock`` file beside the state keeps two runs apart; the kernel drops it when a run dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from sparklineage.errors import StateLockedError, UsageError
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS logs (
+    target TEXT NOT NULL, location TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    outcome TEXT NOT NULL, taken_at REAL NOT NULL, PRIMARY KEY (target, location));
+CREATE TABLE IF NOT EXISTS applications (
+    target TEXT NOT NULL, app_key TEXT NOT NULL, landed_at REAL NOT NULL,
+    PRIMARY KEY (target, app_key));
+CREATE TABLE IF NOT EXISTS queries (
+    target TEXT NOT NULL, app_key TEXT NOT NULL, execution_id TEXT NOT NULL,
+    digest TEXT NOT NULL, PRIMARY KEY (target, app_key, execution_id));
+CREATE TABLE IF NOT EXISTS pending (
+    target TEXT NOT NULL, app_key TEXT NOT NULL,
+    digests TEXT NOT NULL, deletes TEXT NOT NULL, started_at REAL NOT NULL,
+    PRIMARY KEY (target, app_key));
+"""
+
+
+def default_state_path() -> Path:
+    """``$XDG_STATE_HOME/sparklineage/sync.sqlite3`` (``~/.local/state/…`` when unset)."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return Path(base) / "sparklineage" / "sync.sqlite3"
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An upload whose entities landed and whose deletes a run began (the journal row)."""
+
+    app_key: str
+    digests: dict[str, str]  # execution id -> query digest, of the queries being sent
+    deletes: list[tuple[str, str]]  # (typeName, qualifiedName) to soft-delete
+
+
+class SyncState:
+    """The state file, for one target. Open it with :func:`open_state`."""
+
+    def __init__(self, connection: sqlite3.Connection, target: str) -> None:
+        self._db = connection
+        self.target = target
+
+    def log_fingerprint(self, location: str) -> tuple[str, str] | None:
+        """(fingerprint, outcome) recorded for a log location, or None if never taken."""
+        row = self._db.execute(
+            "SELECT fingerprint, outcome FROM logs WHERE target = ? AND location = ?",
+            (self.target, location),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def knows_application(self, app_key: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM applications WHERE target = ? AND app_key = ?", (self.target, app_key)
+        ).fetchone()
+        return row is not None
+
+    def landed_digests(self, app_key: str) -> dict[str, str]:
+        """Execution id -> digest of every landed query of an application attempt."""
+        rows = self._db.execute(
+            "SELECT execution_id, digest FROM queries WHERE target = ? AND app_key = ?",
+            (self.target, app_key),
+        )
+        return dict(rows.fetchall())
+
+    def pending(self) -> list[PendingUpload]:
+        rows = self._db.execute(
+            "SELECT app_key, digests, deletes FROM pending WHERE target = ? ORDER BY started_at",
+            (self.target,),
+        )
+        return [
+            PendingUpload(key, orjson.loads(digests), [tuple(d) for d in orjson.loads(deletes)])
+            for key, digests, deletes in rows.fetchall()
+        ]
+
+    def begin_deletes(self, upload: PendingUpload) -> None:
+        """Journal an upload's deletes before the first is sent."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?)",
+                (
+                    self.target,
+                    upload.app_key,
+                    orjson.dumps(upload.digests).decode(),
+                    orjson.dumps(upload.deletes).decode(),
+                    time.time(),
+                ),
+            )
+
+    def land(self, app_key: str, digests: dict[str, str]) -> None:
+        """An application's queries landed: record them and close its journal entry."""
+        with self._transaction():
+            self._land(app_key, digests)
+
+    def record_log(
+        self,
+        location: str,
+        fingerprint: str,
+        outcome: str,
+        landed: Iterable[tuple[str, dict[str, str]]] = (),
+    ) -> None:
+        """A log was taken: its fingerprint and outcome, with the applications it landed
+        (app key, query digests), all in one transaction."""
+        with self._transaction():
+            for app_key, digests in landed:
+                self._land(app_key, digests)
+            self._db.execute(
+                "INSERT OR REPLACE INTO logs VALUES (?, ?, ?, ?, ?)",
+                (self.target, location, fingerprint, outcome, time.time()),
+            )
+
+    def _land(self, app_key: str, digests: dict[str, str]) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO applications VALUES (?, ?, ?)",
+            (self.target, app_key, time.time()),
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO queries VALUES (?, ?, ?, ?)",
+            [(self.target, app_key, execution, digest) for execution, digest in digests.items()],
+        )
+        self._db.execute(
+            "DELETE FROM pending WHERE target = ? AND app_key = ?", (self.target, app_key)
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+@contextmanager
+def open_state(path: Path | None, target: str, *, read_only: bool = False) -> Iterator[SyncState]:
+    """The state at ``path`` for ``target``; created when missing (unless ``read_only``,
+    where a missing file reads as empty and nothing is ever written)."""
+    if read_only and (path is None or not path.exists()):
+        connection = sqlite3.connect(":memory:", isolation_level=None)
+    else:
+        assert path is not None
+        connection = _connect(path, read_only=read_only)
+    try:
+        _prepare(connection, path)
+        yield SyncState(connection, target)
+    finally:
+        connection.close()
+
+
+def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    try:
+        if read_only:
+            return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return sqlite3.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise UsageError(f"{path}: cannot open the sync state ({exc})") from None
+
+
+def _prepare(connection: sqlite3.Connection, path: Path | None) -> None:
+    """Create the tables, or check that an existing file is a state this version reads."""
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise UsageError(
+                f"{path}: the sync state was written by a newer sparklineage "
+                f"(schema {version}); upgrade, or point --state at another file"
+            )
+        if version < SCHEMA_VERSION and not connection.in_transaction:
+            writable = not connection.execute("PRAGMA query_only").fetchone()[0]
+            if writable:
+                connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"{path}: not a sparklineage sync state ({exc})") from None
+
+
+@contextmanager
+def exclusive(path: Path, *, wait: bool, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """Hold the lock of the state at ``path`` for the block. When another run holds it:
+    raise :class:`StateLockedError` at once, or with ``wait`` say so and wait."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            if not wait:
+                raise StateLockedError(
+                    f"another sync is running on {path} (pid {holder}); exiting. "
+                    "Use --wait to wait for it"
+                ) from None
+            on_wait(f"waiting for the sync running on {path} (pid {holder})")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)

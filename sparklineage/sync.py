@@ -1,0 +1,343 @@
+"""``sync``: land every new or changed application of some sources in a catalog, once.
+
+One run: finish the deletes an interrupted run left owed; list the sources (listings only);
+skip what the state says landed unchanged, what is still running (unless asked) and what is
+older than ``since``; read the rest, oldest change first, in parallel processes when asked;
+then for each application, in that order, send only the queries whose digest is new, and
+record them in the state once the catalog has them all.
+
+Exactly once, whatever happens in between: entities are upserts by qualifiedName, so
+sending them again after an interruption changes nothing; deletes are journaled before the
+first is sent (see :mod:`sparklineage.state`), so a resumed run finishes them rather than
+sending the dropped tables again; and the state of a log is committed, in one transaction
+with its queries, only after its upload succeeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from sparklineage.application import read_application
+from sparklineage.atlas.client import AtlasClient
+from sparklineage.atlas.datasets import AtlasDataset
+from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
+from sparklineage.atlas.upload import BatchLimits, UploadResult, send_deletes, send_entities
+from sparklineage.errors import LogReadError, UsageError
+from sparklineage.logs.discovery import discover_walked
+from sparklineage.logs.sources import Candidate, Source, fetched, list_candidates
+from sparklineage.sinks.report import SCHEMA, application_entry
+from sparklineage.state import PendingUpload, SyncState
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    include_incomplete: bool = False
+    since: float | None = None  # epoch seconds: older logs are left alone
+    jobs: int = 1  # processes reading logs
+    dry_run: bool = False
+    strict: bool = False
+    mapping: MappingOptions = field(default_factory=MappingOptions)
+    limits: BatchLimits = field(default_factory=BatchLimits)
+
+
+@dataclass
+class SyncSummary:
+    """What a run did, for the closing lines and the exit code."""
+
+    new: int = 0  # applications landed for the first time
+    grown: int = 0  # applications landed before whose log changed
+    unchanged: int = 0
+    running: int = 0  # skipped: still running (no --include-incomplete)
+    old: int = 0  # skipped: older than --since
+    failed: int = 0
+    queries: int = 0
+    upload: UploadResult = field(default_factory=UploadResult)
+    stopped: str | None = None  # why the run stopped early (endpoint unreachable)
+
+    @property
+    def seen(self) -> int:
+        return self.new + self.grown + self.unchanged + self.running + self.old + self.failed
+
+    def lines(self, *, dry_run: bool) -> list[str]:
+        skipped = (
+            f"{self.unchanged} unchanged, {self.running} running, {self.old} older than --since"
+        )
+        verb = "would be sent" if dry_run else "sent"
+        upload = self.upload
+        entities = (
+            ""
+            if dry_run
+            else f": {upload.created} entities created, {upload.updated} updated, "
+            f"{upload.deleted} deleted in {upload.requests} requests"
+        )
+        return [
+            f"{self.seen} applications seen: {self.new} new, {self.grown} grown, {skipped}; "
+            f"{self.failed} failed",
+            f"{self.queries} queries {verb}{entities}",
+        ]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """One candidate as read (in a worker process): its applications as report entries."""
+
+    candidate: Candidate
+    applications: tuple[dict[str, Any], ...] = ()
+    problems: tuple[str, ...] = ()  # what made the log unreadable, whole or in part
+    fetch_error: str | None = None  # the copy failed: try again next run
+
+
+def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
+    """Fetch one candidate and read its applications (plans kept: the catalog shows them)."""
+    try:
+        with fetched(source, candidate) as path:
+            found = discover_walked(path)
+            apps = [read_application(s, strict=strict, keep_plans=True) for s in found.sources]
+            local = str(path)
+    except LogReadError as exc:
+        if source.kind == "local":
+            return Extraction(candidate, problems=(str(exc),))
+        return Extraction(candidate, fetch_error=str(exc))
+    entries = [_located(application_entry(a, plans=True), local, candidate.location) for a in apps]
+    problems = [str(p) for p in found.problems] + [a.read_error for a in apps if a.read_error]
+    return Extraction(
+        candidate,
+        tuple(entries),
+        tuple(p.replace(local, candidate.location) for p in problems),
+    )
+
+
+def _located(entry: dict[str, Any], local: str, location: str) -> dict[str, Any]:
+    """A report entry named after the candidate's location, not the scratch copy read."""
+    entry["source"] = entry["source"].replace(local, location)
+    if entry["read_error"]:
+        entry["read_error"] = entry["read_error"].replace(local, location)
+    return entry
+
+
+def query_digest(query: dict[str, Any]) -> str:
+    """What a query's catalog entities are made of: a changed digest means send it again."""
+    return hashlib.sha256(orjson.dumps(query, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def target_key(client: AtlasClient, mapping: MappingOptions) -> str:
+    """The state rows of one catalog and one way of mapping into it."""
+    return (
+        f"{client.base_url} cluster={mapping.cluster} spark_types={mapping.spark_types} "
+        f"rollup={mapping.rollup}"
+    )
+
+
+class Syncer:
+    """One run of ``sync``: its client, state, options, and what it has done so far."""
+
+    def __init__(
+        self,
+        client: AtlasClient,
+        state: SyncState,
+        options: SyncOptions,
+        say: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> None:
+        self.client = client
+        self.state = state
+        self.options = options
+        self.summary = SyncSummary()
+        self._say = say
+        self._warn = warn
+
+    def run(
+        self, sources: Iterable[Source], on_progress: Callable[[int, int], None]
+    ) -> SyncSummary:
+        """Sync every source; ``on_progress(done, total)`` after each application read."""
+        self._finish_interrupted()
+        todo = [(s, c) for s in sources for c in list_candidates(s) if self._wanted(c)]
+        todo.sort(key=lambda item: (item[1].modified, item[1].location))
+        for done, extraction in enumerate(self._extractions(todo), start=1):
+            if self.summary.stopped is None:
+                self._land(extraction)
+            on_progress(done, len(todo))
+        if self.summary.stopped:
+            self._warn(self.summary.stopped)
+        return self.summary
+
+    def _wanted(self, candidate: Candidate) -> bool:
+        """Whether a candidate must be read; counts the ones left alone."""
+        taken = self.state.log_fingerprint(candidate.location)
+        if taken is not None and taken[0] == candidate.fingerprint:
+            if taken[1] != "not-a-log":
+                self.summary.unchanged += 1
+            return False
+        if self.options.since is not None and candidate.modified < self.options.since:
+            self.summary.old += 1
+            return False
+        if candidate.in_progress and not self.options.include_incomplete:
+            self.summary.running += 1
+            return False
+        return True
+
+    def _extractions(self, todo: list[tuple[Source, Candidate]]) -> Iterator[Extraction]:
+        """Each candidate read, in the order given; by ``jobs`` processes at once."""
+        strict = self.options.strict
+        if self.options.jobs <= 1 or len(todo) <= 1:
+            for source, candidate in todo:
+                yield extract(source, candidate, strict)
+            return
+        with ProcessPoolExecutor(max_workers=self.options.jobs) as pool:
+            futures = [pool.submit(extract, s, c, strict) for s, c in todo]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _finish_interrupted(self) -> None:
+        """Deletes that a killed run had begun: finish them, then the queries have landed."""
+        for pending in self.state.pending():
+            if self.options.dry_run:
+                self._say(f"would finish the deletes of {pending.app_key} (interrupted run)")
+                continue
+            deletes = [AtlasDataset(t, q, q) for t, q in pending.deletes]
+            result = send_deletes(self.client, deletes)
+            self._add(result)
+            if result.failures:
+                self._fail(f"{pending.app_key}: deletes left by an interrupted run", result)
+                continue
+            self.state.land(pending.app_key, pending.digests)
+            self._say(f"{pending.app_key}: finished the deletes of an interrupted run")
+
+    def _land(self, extraction: Extraction) -> None:
+        """Send what is new in one candidate's applications, then record the log."""
+        candidate = extraction.candidate
+        if extraction.fetch_error:
+            self._warn(extraction.fetch_error)
+            self.summary.failed += 1
+            return
+        for problem in extraction.problems:
+            self._warn(problem)
+        known = any(self.state.knows_application(_app_key(a)) for a in extraction.applications)
+        landed = []
+        for app in extraction.applications:
+            digests = self._land_application(app)
+            if digests is None:
+                return  # counted as failed; the log is taken again next run
+            landed.append((_app_key(app), digests))
+        if extraction.problems:
+            self.summary.failed += 1
+        elif landed:
+            self.summary.grown += known
+            self.summary.new += not known
+        if not self.options.dry_run:
+            outcome = "failed" if extraction.problems else "landed" if landed else "not-a-log"
+            self.state.record_log(candidate.location, candidate.fingerprint, outcome, landed)
+
+    def _land_application(self, app: dict[str, Any]) -> dict[str, str] | None:
+        """Send what is new of one application; the digests it landed, or None on failure."""
+        key = _app_key(app)
+        landed = self.state.landed_digests(key)
+        queries, digests = _changed_queries(app, landed, rollup=self.options.mapping.rollup)
+        if not queries and self.state.knows_application(key):
+            return digests
+        report = {"schema": SCHEMA, "applications": [{**app, "queries": queries}]}
+        plan = plan_upload(report, self.options.mapping)
+        self.summary.queries += len(queries)
+        if self.options.dry_run:
+            self._say(f"would send {_described(app)}: {_plan_size(plan, len(queries))}")
+            return digests
+        return digests if self._upload(key, plan, digests, _described(app), len(queries)) else None
+
+    def _upload(
+        self, key: str, plan: AtlasPlan, digests: dict[str, str], described: str, queries: int
+    ) -> bool:
+        """Entities, then (journaled) deletes; True when everything landed."""
+        result = send_entities(self.client, plan, self.options.limits)
+        if not result.failures and plan.deletes:
+            deletes = [(d.type_name, d.qualified_name) for d in plan.deletes]
+            self.state.begin_deletes(PendingUpload(key, digests, deletes))
+            send_deletes(self.client, plan.deletes, result)
+        self._add(result)
+        if result.failures:
+            self._fail(described, result)
+            return False
+        self._say(
+            f"{described}: {queries} queries sent; {result.created} created, "
+            f"{result.updated} updated, {result.deleted} deleted"
+        )
+        return True
+
+    def _add(self, result: UploadResult) -> None:
+        total = self.summary.upload
+        total.created += result.created
+        total.updated += result.updated
+        total.deleted += result.deleted
+        total.requests += result.requests
+
+    def _fail(self, what: str, result: UploadResult) -> None:
+        self.summary.failed += 1
+        for failure in result.failures:
+            self._warn(f"{what}: {failure}")
+        if result.unreachable:
+            self.summary.stopped = (
+                "the catalog endpoint did not answer: stopped; "
+                "what was not sent is sent by the next run"
+            )
+
+
+def _app_key(app: dict[str, Any]) -> str:
+    return f"{app['id']}/{app['attempt']}" if app.get("attempt") else app["id"]
+
+
+def _described(app: dict[str, Any]) -> str:
+    name = f" ({app['name']})" if app.get("name") else ""
+    return f"{_app_key(app)}{name}"
+
+
+def _changed_queries(
+    app: dict[str, Any], landed: dict[str, str], *, rollup: bool
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The queries to send (new digests; all of them for a rolled-up process, which is
+    rebuilt whole) and the digests of every query of the application."""
+    digests = {str(q["execution_id"]): query_digest(q) for q in app["queries"]}
+    changed = [
+        q
+        for q in app["queries"]
+        if landed.get(str(q["execution_id"])) != digests[str(q["execution_id"])]
+    ]
+    if rollup and changed:
+        changed = list(app["queries"])
+    return changed, digests
+
+
+def _plan_size(plan: AtlasPlan, queries: int) -> str:
+    entities = len(plan.datasets) + len(plan.applications) + len(plan.processes)
+    return f"{queries} queries, {entities} entities, {len(plan.deletes)} deletes"
+
+
+_AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def since_epoch(text: str, now: float) -> float:
+    """``--since``: an age (``90m``, ``36h``, ``7d``, ``2w``) or an ISO date or time (UTC
+    unless it names its zone), as epoch seconds."""
+    value = text.strip()
+    unit = _AGE_UNITS.get(value[-1:].lower())
+    if unit is not None and value[:-1].replace(".", "", 1).isdigit():
+        return now - float(value[:-1]) * unit
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since {text!r}: give an age (90m, 36h, 7d, 2w) or an ISO date or time "
+            "(2024-06-01, 2024-06-01T12:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()

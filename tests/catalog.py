@@ -1,0 +1,70 @@
+"""A catalog to upload into: the Atlas-compatible test server with the dataset types
+Purview's scanners bring and sparklineage's own (pushed by `sparklineage typedefs`), and the
+CLI run as a user runs it, with no SPARKLINEAGE_* or AZURE_* settings of the machine's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sparklineage.atlas.client import AtlasClient
+from sparklineage.atlas.upload import sync_typedefs
+from tests.atlas_server import AtlasServer
+
+
+def _entity_def(name: str, super_type: str, required: tuple[str, ...] = ()) -> dict:
+    attributes = [
+        {"name": a, "typeName": "string", "isOptional": False, "cardinality": "SINGLE"}
+        for a in required
+    ]
+    return {
+        "category": "ENTITY",
+        "name": name,
+        "superTypes": [super_type],
+        "attributeDefs": attributes,
+    }
+
+
+# The dataset types Purview's scanners (and Atlas's Hadoop model) bring, as a catalog has them.
+CATALOG_TYPES = {
+    "entityDefs": [
+        _entity_def("hive_db", "Asset", ("clusterName",)),
+        _entity_def("hive_table", "DataSet"),
+        _entity_def("fs_path", "DataSet", ("path",)),
+        _entity_def("hdfs_path", "fs_path"),
+        _entity_def("azure_datalake_gen2_path", "DataSet"),
+        _entity_def("azure_blob_path", "DataSet"),
+        _entity_def("azure_sql_table", "DataSet"),
+        _entity_def("kafka_topic", "DataSet", ("topic", "uri")),
+    ]
+}
+
+
+def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARKLINEAGE", "AZURE"))}
+    if password is not None:
+        env["SPARKLINEAGE_ATLAS_PASSWORD"] = password
+    return subprocess.run(
+        [sys.executable, "-m", "sparklineage", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def prepare_catalog(server: AtlasServer) -> AtlasServer:
+    """Give a server the catalog's dataset types and sparklineage's own."""
+    server.add_typedefs(CATALOG_TYPES)
+    sync_typedefs(AtlasClient(server.url))
+    return server
+
+
+@pytest.fixture
+def catalog(atlas_server: AtlasServer) -> AtlasServer:
+    """A server with the catalog's dataset types and sparklineage's own."""
+    return prepare_catalog(atlas_server)

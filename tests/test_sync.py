@@ -1,0 +1,365 @@
+"""`sparklineage sync` as cron runs it: real fixture logs, a real subprocess, the
+Atlas-compatible server on 127.0.0.1; assertions on what the catalog holds at the end and on
+what each run sent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sparklineage.state import exclusive
+from tests.atlas_server import AtlasServer
+from tests.catalog import cli, prepare_catalog
+from tests.conftest import FIXTURES, fixture_index
+
+# Logs with DROPs (ddl, views, hive) and without, single files and a rolling zstd directory.
+SCENARIOS = ("ddl", "dml", "views", "hive", "rolling-multipart")
+
+
+def fixture_path(scenario: str, spark: str = "3.5") -> Path:
+    return next(
+        FIXTURES / e["path"]
+        for e in fixture_index()
+        if e["scenario"] == scenario and e["spark"].startswith(spark)
+    )
+
+
+def copy_logs(into: Path, scenarios=SCENARIOS, spark: str = "3.5") -> Path:
+    """A History Server log directory holding copies of real fixture logs."""
+    into.mkdir(parents=True, exist_ok=True)
+    for scenario in scenarios:
+        source = fixture_path(scenario, spark)
+        if source.is_dir():
+            shutil.copytree(source, into / source.name)
+        else:
+            shutil.copy2(source, into / source.name)
+    return into
+
+
+def sync(events: Path | str, server: AtlasServer, state: Path, *extra: str):
+    return cli("sync", str(events), "--endpoint", server.url, "--state", str(state), *extra)
+
+
+def catalog_contents(server: AtlasServer) -> list[tuple]:
+    """Every entity, deleted ones too (a dropped table sent again shows as a second one),
+    with what lineage a user sees of it."""
+
+    def names(refs) -> tuple[str, ...]:
+        return tuple(sorted(r["qualifiedName"] for r in refs or ()))
+
+    return sorted(
+        (
+            e["typeName"],
+            e["attributes"]["qualifiedName"],
+            e["status"],
+            names(e["attributes"].get("inputs")),
+            names(e["attributes"].get("outputs")),
+            e["attributes"].get("columnMapping"),
+            e["attributes"].get("status"),
+        )
+        for e in server.entities(status=None)
+    )
+
+
+@pytest.fixture
+def reference(tmp_path_factory, atlas_server_factory):
+    """What one uninterrupted sync of SCENARIOS leaves in a fresh catalog."""
+    events = copy_logs(tmp_path_factory.mktemp("reference") / "events")
+    server = prepare_catalog(atlas_server_factory())
+    done = sync(events, server, events.parent / "state.sqlite3")
+    assert done.returncode == 0, done.stderr
+    return catalog_contents(server)
+
+
+def test_first_run_lands_every_application_and_the_second_sends_nothing(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events")
+    state = tmp_path / "state.sqlite3"
+    first = sync(events, catalog, state)
+    assert first.returncode == 0, first.stderr
+    assert "5 applications seen: 5 new, 0 grown, 0 unchanged" in first.stdout
+    apps = {a["attributes"]["name"] for a in catalog.entities("spark_application")}
+    assert apps == set(SCENARIOS)
+    ddl_processes = [
+        p for p in catalog.entities("spark_process") if p["attributes"]["operation"] == "drop_table"
+    ]
+    assert ddl_processes, "the DROP TABLE queries of the ddl log landed as processes"
+    before = catalog.request_count
+
+    second = sync(events, catalog, state)
+    assert second.returncode == 0, second.stderr
+    assert "5 applications seen: 0 new, 0 grown, 5 unchanged" in second.stdout
+    assert "0 queries sent" in second.stdout
+    assert catalog.request_count == before, "an unchanged directory costs no request"
+
+
+def test_sync_lands_what_upload_lands(tmp_path, catalog, atlas_server_factory):
+    events = copy_logs(tmp_path / "events")
+    assert sync(events, catalog, tmp_path / "state.sqlite3").returncode == 0
+    uploaded = prepare_catalog(atlas_server_factory())
+    done = cli("upload", str(events), "--endpoint", uploaded.url)
+    assert done.returncode == 0, done.stderr
+    assert catalog_contents(catalog) == catalog_contents(uploaded)
+
+
+def _cut_log(log: Path, fraction: float) -> tuple[bytes, set[int]]:
+    """The first ``fraction`` of a plain log's lines (as Spark had written them by then)
+    and the execution ids that had ended by that line."""
+    lines = log.read_bytes().splitlines(keepends=True)
+    head = lines[: int(len(lines) * fraction)]
+    ended = {
+        int(line.split(b'"executionId":')[1].split(b",")[0].split(b"}")[0])
+        for line in head
+        if b"SparkListenerSQLExecutionEnd" in line
+    }
+    return b"".join(head), ended
+
+
+def test_a_growing_log_sends_only_its_new_queries_and_lands_whole_when_done(
+    tmp_path, catalog, atlas_server_factory
+):
+    log = fixture_path("dml")
+    events = tmp_path / "events"
+    events.mkdir()
+    running = events / f"{log.name}.inprogress"
+    head, ended = _cut_log(log, 0.5)
+    running.write_bytes(head)
+    state = tmp_path / "state.sqlite3"
+
+    skipped = sync(events, catalog, state)
+    assert skipped.returncode == 0, skipped.stderr
+    assert "1 running" in skipped.stdout and not catalog.entities("spark_application")
+
+    early = sync(events, catalog, state, "--include-incomplete")
+    assert early.returncode == 0, early.stderr
+    [app] = catalog.entities("spark_application")
+    app_qn = app["attributes"]["qualifiedName"]
+    landed = {p["attributes"]["qualifiedName"] for p in catalog.entities("spark_process")}
+    assert landed, "queries of the running application landed"
+
+    # The application finishes: Spark writes the rest and renames the file.
+    running.unlink()
+    shutil.copy2(log, events / log.name)
+    mark = catalog.request_count
+    done = sync(events, catalog, state, "--include-incomplete")
+    assert done.returncode == 0, done.stderr
+    assert "1 grown" in done.stdout
+    resent = {
+        e["attributes"]["qualifiedName"]
+        for e in catalog.sent_entities(since=mark)
+        if e["typeName"] == "spark_process"
+    }
+    assert resent, "the new queries were sent"
+    finished_early = {f"{app_qn}/{execution}" for execution in ended}
+    assert not resent & finished_early, "a query that had landed finished was sent again"
+
+    fresh = prepare_catalog(atlas_server_factory())
+    assert sync(events, fresh, tmp_path / "fresh.sqlite3").returncode == 0
+    assert catalog_contents(catalog) == catalog_contents(fresh)
+
+
+def test_a_second_run_on_a_locked_state_exits_at_once_or_waits(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events", ("dml",))
+    state = tmp_path / "state.sqlite3"
+    with exclusive(state, wait=False, on_wait=print):
+        started = time.monotonic()
+        busy = sync(events, catalog, state)
+        assert busy.returncode == 75
+        assert time.monotonic() - started < 15
+        assert f"another sync is running on {state} (pid {os.getpid()})" in busy.stderr
+        assert "--wait" in busy.stderr and "Traceback" not in busy.stderr
+        assert not catalog.entities("spark_application")
+
+    lock = threading.Lock()
+    lock.acquire()
+
+    def hold_lock() -> None:
+        with exclusive(state, wait=False, on_wait=print):
+            lock.acquire()  # until the test lets go
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    time.sleep(0.2)
+    args = ("sync", str(events), "--endpoint", catalog.url, "--state", str(state), "--wait")
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "sparklineage", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2)
+    assert waiting.poll() is None, "it waits while the lock is held"
+    lock.release()
+    holder.join()
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert "waiting for the sync running on" in err
+    assert "1 new" in out and catalog.entities("spark_application")
+
+
+def _kill_at_held_request(server, events, state, path_contains: str, skip: int) -> None:
+    """Run sync until the ``skip+1``-th request whose path contains ``path_contains`` has
+    been applied by the server, then kill -9 it before it sees the answer."""
+    server.add_faults(*[("slow", 0)] * skip, ("hold",), path_contains=path_contains)
+    args = ("sync", str(events), "--endpoint", server.url, "--state", str(state))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sparklineage", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert server.wait_held(timeout=60), "sync never got to the request to kill it at"
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        process.kill()
+        server.release()
+
+
+@pytest.mark.parametrize(
+    ("path_contains", "skip"),
+    [
+        ("/entity/bulk", 0),  # the first application's datasets
+        ("/entity/bulk", 2),  # the first application's processes
+        ("/entity/bulk", 4),  # a later application, the first ones landed
+        ("/entity/uniqueAttribute", 0),  # the first DROP applied, its answer lost
+        ("/entity/uniqueAttribute", 2),  # in the middle of an application's deletes
+    ],
+)
+def test_killed_at_any_request_and_run_again_everything_lands_once(
+    tmp_path, atlas_server_factory, reference, path_contains, skip
+):
+    events = copy_logs(tmp_path / "events")
+    state = tmp_path / "state.sqlite3"
+    server = prepare_catalog(atlas_server_factory())
+    _kill_at_held_request(server, events, state, path_contains, skip)
+    assert catalog_contents(server) != reference, "the kill came before the end"
+
+    again = sync(events, server, state)
+    assert again.returncode == 0, again.stderr
+    assert catalog_contents(server) == reference
+    third = sync(events, server, state)
+    assert "0 queries sent" in third.stdout and catalog_contents(server) == reference
+
+
+def test_killed_again_and_again_at_random_moments_everything_lands_once(
+    tmp_path, atlas_server_factory, reference
+):
+    events = copy_logs(tmp_path / "events")
+    state = tmp_path / "state.sqlite3"
+    server = prepare_catalog(atlas_server_factory())
+    args = ("sync", str(events), "--endpoint", server.url, "--state", str(state))
+    for delay in (0.4, 0.8, 1.1, 1.3, 1.6):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sparklineage", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    done = sync(events, server, state)
+    assert done.returncode == 0, done.stderr
+    assert catalog_contents(server) == reference
+
+
+def test_since_leaves_old_logs_alone(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events", ("dml", "ddl"))
+    old = events / fixture_path("ddl").name
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(old, (ten_days_ago, ten_days_ago))
+    done = sync(events, catalog, tmp_path / "state.sqlite3", "--since", "7d")
+    assert done.returncode == 0, done.stderr
+    assert "1 new" in done.stdout and "1 older than --since" in done.stdout
+    assert {a["attributes"]["name"] for a in catalog.entities("spark_application")} == {"dml"}
+
+
+def test_parallel_reading_lands_the_same_catalog(tmp_path, catalog, reference):
+    events = copy_logs(tmp_path / "events")
+    done = sync(events, catalog, tmp_path / "state.sqlite3", "--jobs", "3")
+    assert done.returncode == 0, done.stderr
+    assert catalog_contents(catalog) == reference
+
+
+def test_dry_run_sends_and_records_nothing(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events", ("dml", "ddl"))
+    state = tmp_path / "state.sqlite3"
+    before = catalog.request_count
+    dry = sync(events, catalog, state, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would send" in dry.stdout and "queries would be sent" in dry.stdout
+    assert catalog.request_count == before and not state.exists()
+    real = sync(events, catalog, state)
+    assert "2 new" in real.stdout
+
+
+def test_a_failed_batch_is_reported_and_sent_by_the_next_run(tmp_path, catalog, reference):
+    events = copy_logs(tmp_path / "events")
+    state = tmp_path / "state.sqlite3"
+    catalog.add_faults(("status", 400), path_contains="/entity/bulk")
+    failed = sync(events, catalog, state)
+    assert failed.returncode == 3
+    assert "1 failed" in failed.stdout and "HTTP 400" in failed.stderr
+    again = sync(events, catalog, state)
+    assert again.returncode == 0, again.stderr
+    assert "1 new" in again.stdout and "4 unchanged" in again.stdout
+    assert catalog_contents(catalog) == reference
+
+
+def test_an_unreachable_endpoint_stops_the_run_and_records_nothing(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events", ("dml", "ddl"))
+    state = tmp_path / "state.sqlite3"
+    gone = AtlasServer().start()
+    url = gone.url
+    gone.stop()
+    done = cli(
+        "sync", str(events), "--endpoint", url, "--state", str(state), "--retry-budget", "1"
+    )
+    assert done.returncode == 3
+    assert "did not answer: stopped" in done.stderr and "Traceback" not in done.stderr
+    again = sync(events, catalog, state)
+    assert "2 new" in again.stdout, "nothing was recorded as landed"
+
+
+def test_an_unreadable_log_fails_once_and_is_not_retried_until_it_changes(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events", ("dml",))
+    source = fixture_path("basic-zstd")
+    cut = events / source.name
+    cut.write_bytes(source.read_bytes()[: source.stat().st_size // 2])  # a damaged copy
+    state = tmp_path / "state.sqlite3"
+    first = sync(events, catalog, state)
+    assert first.returncode == 3
+    assert str(cut) in first.stderr and "1 failed" in first.stdout
+    second = sync(events, catalog, state)
+    assert second.returncode == 0 and "2 unchanged" in second.stdout
+    shutil.copy2(source, cut)  # the file is replaced by a good copy
+    third = sync(events, catalog, state)
+    assert third.returncode == 0 and "1 grown" in third.stdout
+
+
+def test_file_urls_and_usage_errors(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events", ("dml",))
+    state = tmp_path / "state.sqlite3"
+    done = cli(
+        "sync", events.as_uri(), "--endpoint", catalog.url, "--state", str(state), "--quiet"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and catalog.entities("spark_application")
+
+    no_source = cli("sync", "--endpoint", catalog.url, "--state", str(state))
+    assert no_source.returncode == 2 and "give a SOURCE" in no_source.stderr
+    bad_since = sync(events, catalog, state, "--since", "last tuesday")
+    assert bad_since.returncode == 2 and "--since 'last tuesday'" in bad_since.stderr
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"this is not a database, it is a text file" * 100)
+    broken = sync(events, catalog, garbage)
+    assert broken.returncode == 2 and "not a sparklineage sync state" in broken.stderr
+    missing = sync(tmp_path / "nowhere", catalog, state)
+    assert missing.returncode == 2 and "no such file or directory" in missing.stderr
