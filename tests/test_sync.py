@@ -4,6 +4,7 @@ what each run sent."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -13,9 +14,13 @@ import threading
 import time
 from pathlib import Path
 
+import fsspec
 import pytest
 
+from sparklineage.cli import main
+from sparklineage.logs.sources import source_of, without_secrets
 from sparklineage.state import exclusive
+from sparklineage.sync import since_epoch
 from tests.atlas_server import AtlasServer
 from tests.catalog import cli, prepare_catalog
 from tests.conftest import FIXTURES, fixture_index
@@ -319,9 +324,7 @@ def test_an_unreachable_endpoint_stops_the_run_and_records_nothing(tmp_path, cat
     gone = AtlasServer().start()
     url = gone.url
     gone.stop()
-    done = cli(
-        "sync", str(events), "--endpoint", url, "--state", str(state), "--retry-budget", "1"
-    )
+    done = cli("sync", str(events), "--endpoint", url, "--state", str(state), "--retry-budget", "1")
     assert done.returncode == 3
     assert "did not answer: stopped" in done.stderr and "Traceback" not in done.stderr
     again = sync(events, catalog, state)
@@ -347,9 +350,7 @@ def test_an_unreadable_log_fails_once_and_is_not_retried_until_it_changes(tmp_pa
 def test_file_urls_and_usage_errors(tmp_path, catalog):
     events = copy_logs(tmp_path / "events", ("dml",))
     state = tmp_path / "state.sqlite3"
-    done = cli(
-        "sync", events.as_uri(), "--endpoint", catalog.url, "--state", str(state), "--quiet"
-    )
+    done = cli("sync", events.as_uri(), "--endpoint", catalog.url, "--state", str(state), "--quiet")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and catalog.entities("spark_application")
 
@@ -363,3 +364,71 @@ def test_file_urls_and_usage_errors(tmp_path, catalog):
     assert broken.returncode == 2 and "not a sparklineage sync state" in broken.stderr
     missing = sync(tmp_path / "nowhere", catalog, state)
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
+
+
+def _sync_in_process(source: str, server: AtlasServer, state: Path, *extra: str) -> int:
+    """The CLI in this process: a ``memory://`` filesystem exists only here."""
+    args = ["sync", source, "--endpoint", server.url, "--state", str(state), *extra]
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    return done.value.code
+
+
+def test_an_fsspec_url_is_synced_like_a_local_directory(
+    tmp_path, atlas_server_factory, reference, capsys
+):
+    events = copy_logs(tmp_path / "events")
+    memory = fsspec.filesystem("memory")
+    root = f"/history-{tmp_path.name}"
+    memory.put(str(events), root, recursive=True)
+    state = tmp_path / "state.sqlite3"
+    server = prepare_catalog(atlas_server_factory())
+
+    assert _sync_in_process(f"memory://{root}", server, state) == 0
+    assert "5 applications seen: 5 new" in capsys.readouterr().out
+    assert catalog_contents(server) == reference
+
+    assert _sync_in_process(f"memory://{root}", server, state) == 0
+    assert "5 unchanged" in capsys.readouterr().out
+    dml = fixture_path("dml")
+    memory.pipe(f"{root}/{dml.name}", dml.read_bytes())  # written again: a new mtime
+    assert _sync_in_process(f"memory://{root}", server, state) == 0
+    out = capsys.readouterr().out
+    assert "1 grown" in out and "0 queries sent" in out, "same log, nothing new to send"
+    memory.rm(root, recursive=True)
+
+
+def test_remote_urls_are_named_as_users_write_them():
+    source = source_of("abfss://logs@contoso.dfs.core.windows.net/spark-events/")
+    assert source.root == "abfs://logs/spark-events"
+    assert dict(source.storage_options) == {"account_name": "contoso"}
+    blob = source_of("wasbs://c@acct.blob.core.windows.net/x", {"anon": False})
+    assert (blob.root, dict(blob.storage_options)) == (
+        "az://c/x",
+        {"account_name": "acct", "anon": False},
+    )
+    assert source_of("file:///var/log/spark").kind == "local"
+    assert without_secrets("https://user:pw@host:18080/a?sig=abc") == "https://host:18080/a"
+    assert without_secrets("hdfs://nn:8020/spark-events") == "hdfs://nn:8020/spark-events"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("s3fs") is not None, reason="s3fs is installed")
+def test_a_protocol_without_its_package_says_which_extra_to_install(tmp_path, catalog):
+    done = sync("s3://bucket/spark-events", catalog, tmp_path / "state.sqlite3")
+    assert done.returncode == 2
+    assert "pip install 'spark-eventlog-lineage[s3]'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("36h", 1_000_000 - 36 * 3600),
+        ("7d", 1_000_000 - 7 * 86400),
+        ("90m", 1_000_000 - 90 * 60),
+        ("2024-06-01", 1717200000),
+        ("2024-06-01T12:00", 1717243200),
+        ("2024-06-01T12:00+02:00", 1717236000),
+    ],
+)
+def test_since_takes_ages_and_iso_times(text, expected):
+    assert since_epoch(text, now=1_000_000) == expected
