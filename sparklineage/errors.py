@@ -62,6 +62,10 @@ class LogReadError(SparkLineageError):
         self.reason = message
 
 
+class FetchError(LogReadError):
+    """A remote log could not be copied (network, permissions): it may work next time."""
+
+
 class CorruptLogError(LogReadError):
     """The bytes of a log break its codec's framing (truncated or damaged file)."""
 

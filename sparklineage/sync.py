@@ -16,6 +16,8 @@ with its queries, only after its upload succeeded.
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -29,7 +31,7 @@ from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.datasets import AtlasDataset
 from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
 from sparklineage.atlas.upload import BatchLimits, UploadResult, send_deletes, send_entities
-from sparklineage.errors import LogReadError, UsageError
+from sparklineage.errors import FetchError, LogReadError, UsageError
 from sparklineage.logs.discovery import discover_walked
 from sparklineage.logs.sources import Candidate, Source, fetched, list_candidates
 from sparklineage.sinks.report import SCHEMA, application_entry
@@ -95,15 +97,19 @@ class Extraction:
 
 
 def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
-    """Fetch one candidate and read its applications (plans kept: the catalog shows them)."""
+    """Fetch one candidate and read its applications (plans kept: the catalog shows them).
+    Messages name the candidate's location, never the scratch copy that was read."""
     try:
         with fetched(source, candidate) as path:
-            found = discover_walked(path)
-            apps = [read_application(s, strict=strict, keep_plans=True) for s in found.sources]
             local = str(path)
-    except LogReadError as exc:
-        if source.kind == "local":
-            return Extraction(candidate, problems=(str(exc),))
+            try:
+                found = discover_walked(path)
+                apps = [read_application(s, strict=strict, keep_plans=True) for s in found.sources]
+            except LogReadError as exc:  # --strict: a malformed line fails the log
+                return Extraction(
+                    candidate, problems=(str(exc).replace(local, candidate.location),)
+                )
+    except FetchError as exc:
         return Extraction(candidate, fetch_error=str(exc))
     entries = [_located(application_entry(a, plans=True), local, candidate.location) for a in apps]
     problems = [str(p) for p in found.problems] + [a.read_error for a in apps if a.read_error]
@@ -161,11 +167,11 @@ class Syncer:
         todo = [(s, c) for s in sources for c in list_candidates(s) if self._wanted(c)]
         todo.sort(key=lambda item: (item[1].modified, item[1].location))
         for done, extraction in enumerate(self._extractions(todo), start=1):
-            if self.summary.stopped is None:
-                self._land(extraction)
+            self._land(extraction)
             on_progress(done, len(todo))
-        if self.summary.stopped:
-            self._warn(self.summary.stopped)
+            if self.summary.stopped:
+                self._warn(self.summary.stopped)
+                break
         return self.summary
 
     def _wanted(self, candidate: Candidate) -> bool:
@@ -184,19 +190,27 @@ class Syncer:
         return True
 
     def _extractions(self, todo: list[tuple[Source, Candidate]]) -> Iterator[Extraction]:
-        """Each candidate read, in the order given; by ``jobs`` processes at once."""
+        """Each candidate read, in the order given; by ``jobs`` processes at once, at most
+        two per process read ahead (so memory stays bounded on a backfill)."""
         strict = self.options.strict
         if self.options.jobs <= 1 or len(todo) <= 1:
             for source, candidate in todo:
                 yield extract(source, candidate, strict)
             return
+        waiting = iter(todo)
         with ProcessPoolExecutor(max_workers=self.options.jobs) as pool:
-            futures = [pool.submit(extract, s, c, strict) for s, c in todo]
+            ahead = deque(
+                pool.submit(extract, s, c, strict)
+                for s, c in itertools.islice(waiting, 2 * self.options.jobs)
+            )
             try:
-                for future in futures:
-                    yield future.result()
+                while ahead:
+                    extraction = ahead.popleft().result()
+                    for source, candidate in itertools.islice(waiting, 1):
+                        ahead.append(pool.submit(extract, source, candidate, strict))
+                    yield extraction
             finally:
-                for future in futures:
+                for future in ahead:
                     future.cancel()
 
     def _finish_interrupted(self) -> None:

@@ -398,6 +398,31 @@ def test_an_fsspec_url_is_synced_like_a_local_directory(
     memory.rm(root, recursive=True)
 
 
+def test_a_remote_copy_that_fails_is_retried_by_the_next_run(
+    tmp_path, catalog, monkeypatch, capsys
+):
+    events = copy_logs(tmp_path / "events", ("dml",))
+    memory = fsspec.filesystem("memory")
+    root = f"/flaky-{tmp_path.name}"
+    memory.put(str(events), root, recursive=True)
+    state = tmp_path / "state.sqlite3"
+
+    def refused(*args, **kwargs):
+        raise PermissionError("403 This request is not authorized ?sig=s3cr3t-signature")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(memory), "get", refused)
+        assert _sync_in_process(f"memory://{root}", catalog, state) == 3
+    captured = capsys.readouterr()
+    assert "cannot copy (PermissionError: 403" in captured.err
+    assert "s3cr3t" not in captured.err + captured.out
+    assert "1 failed" in captured.out and not catalog.entities("spark_application")
+
+    assert _sync_in_process(f"memory://{root}", catalog, state) == 0
+    assert "1 new" in capsys.readouterr().out
+    memory.rm(root, recursive=True)
+
+
 def test_remote_urls_are_named_as_users_write_them():
     source = source_of("abfss://logs@contoso.dfs.core.windows.net/spark-events/")
     assert source.root == "abfs://logs/spark-events"

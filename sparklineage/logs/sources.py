@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sparklineage.errors import LogReadError, UsageError
+from sparklineage.errors import FetchError, LogReadError, UsageError
 from sparklineage.logs.discovery import in_progress_by_names, layout_of
+from sparklineage.redact import redact_url
 
 # What to install for the fsspec protocols whose packages are optional extras.
 _EXTRAS = {
@@ -222,8 +223,8 @@ def _fsspec_listing(fs: Any, path: str) -> list[_Entry] | None:
         if not fs.isdir(path):
             return None
         infos = fs.ls(path, detail=True)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot list directory ({exc})") from None
+    except Exception as exc:  # each filesystem package has its own errors (auth, throttling)
+        raise UsageError(f"{path}: cannot list directory ({_failure(exc)})") from None
     return [
         _Entry(
             name=_basename(info["name"]),
@@ -278,13 +279,17 @@ def _filesystem(source: Source) -> tuple[Any, str]:
 def fetched(source: Source, candidate: Candidate) -> Iterator[Path]:
     """The candidate as a local path for the reading stages: a local log as it is, a remote
     one copied into a scratch directory that is removed afterwards. A copy that fails raises
-    :class:`LogReadError` (the next run tries again)."""
+    :class:`FetchError` (the next run tries again)."""
     if source.kind == "local":
         yield Path(candidate.path)
         return
     scratch = Path(tempfile.mkdtemp(prefix="sparklineage-"))
     try:
-        yield _download(source, candidate, scratch)
+        try:
+            path = _download(source, candidate, scratch)
+        except LogReadError as exc:
+            raise FetchError(exc.path, exc.reason) from None
+        yield path
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -301,6 +306,12 @@ def _download(source: Source, candidate: Candidate, scratch: Path) -> Path:
             fs.get(candidate.path.rstrip("/") + "/", str(target), recursive=True)
         else:
             fs.get(candidate.path, str(target))
-    except OSError as exc:
-        raise LogReadError(candidate.location, f"cannot copy ({exc})") from None
+    except Exception as exc:  # each filesystem package has its own errors (auth, throttling)
+        raise FetchError(candidate.location, f"cannot copy ({_failure(exc)})") from None
     return target
+
+
+def _failure(exc: Exception) -> str:
+    """A filesystem package's exception in one line, without secrets a URL in it may hold."""
+    text = redact_url(" ".join(str(exc).split()))[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
