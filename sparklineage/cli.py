@@ -32,6 +32,7 @@ from sparklineage.sinks.text import render_text
 
 if TYPE_CHECKING:
     from sparklineage.atlas.client import AtlasClient
+    from sparklineage.atlas.upload import BatchLimits
 
 PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
 
@@ -84,7 +85,7 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
         ),
         click.option("--rollup", is_flag=True, help="One process per application, not per query."),
     ]
-    for option in options:
+    for option in reversed(options):  # decorators apply bottom-up: keep the listed order
         with_mapping = option(with_mapping)
     return with_mapping
 
@@ -250,9 +251,26 @@ def _endpoint(command: Callable[..., None]) -> Callable[..., None]:
         client = connect(endpoint, purview_account, auth, user, _password, policy)
         command(client=client, **kwargs)
 
-    for option in _endpoint_options:
+    for option in reversed(_endpoint_options):  # keep the listed order in --help
         with_client = option(with_client)
     return with_client
+
+
+def _batch_limits(command: Callable[..., None]) -> Callable[..., None]:
+    """How big one request may get, reaching the command as one ``limits`` argument."""
+
+    @functools.wraps(command)
+    def with_limits(batch_size: int, batch_bytes: int, **kwargs: Any) -> None:
+        from sparklineage.atlas.upload import BatchLimits  # requests: only here
+
+        command(limits=BatchLimits(batch_size, batch_bytes), **kwargs)
+
+    with_limits = click.option(
+        "--batch-bytes", default=4 << 20, show_default=True, help="Bytes per request, at most."
+    )(with_limits)
+    return click.option(
+        "--batch-size", default=500, show_default=True, help="Entities per request, at most."
+    )(with_limits)
 
 
 def _password() -> str:
@@ -294,10 +312,7 @@ def typedefs(client: AtlasClient, dry_run: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, metavar="LOG_OR_REPORT...")
 @_endpoint
 @_mapping_options
-@click.option("--batch-size", default=500, show_default=True, help="Entities per request, at most.")
-@click.option(
-    "--batch-bytes", default=4 << 20, show_default=True, help="Bytes per request, at most."
-)
+@_batch_limits
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -309,8 +324,7 @@ def upload(
     paths: Sequence[str],
     client: AtlasClient,
     mapping: MappingOptions,
-    batch_size: int,
-    batch_bytes: int,
+    limits: BatchLimits,
     dry_run: bool,
     strict: bool,
     progress: bool | None,
@@ -330,7 +344,7 @@ def upload(
     Exit status: 0 when everything landed, 3 when some logs or batches failed (the rest
     landed), 2 on usage errors.
     """
-    from sparklineage.atlas.upload import BatchLimits, preview
+    from sparklineage.atlas.upload import preview
     from sparklineage.atlas.upload import upload as upload_plan
 
     report, partial = _report_of(paths, strict=strict, progress=progress)
@@ -339,7 +353,7 @@ def upload(
         for verb, type_name, qualified_name in preview(client, plan):
             click.echo(f"{verb} {type_name} {qualified_name}")
         return
-    result = upload_plan(client, plan, BatchLimits(batch_size, batch_bytes))
+    result = upload_plan(client, plan, limits)
     for failure in result.failures:
         click.echo(f"sparklineage: error: {failure}", err=True)
     click.echo(result.summary(), err=True)
@@ -391,10 +405,7 @@ def upload(
     metavar="KEY=VALUE",
     help="Option for the fsspec filesystem of a URL SOURCE (e.g. account_name=…). Repeatable.",
 )
-@click.option("--batch-size", default=500, show_default=True, help="Entities per request, at most.")
-@click.option(
-    "--batch-bytes", default=4 << 20, show_default=True, help="Bytes per request, at most."
-)
+@_batch_limits
 @_strict_option
 @_progress_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron mail).")
@@ -410,8 +421,7 @@ def sync(
     jobs: int,
     dry_run: bool,
     storage_options: Sequence[str],
-    batch_size: int,
-    batch_bytes: int,
+    limits: BatchLimits,
     strict: bool,
     progress: bool | None,
     quiet: bool,
@@ -440,7 +450,6 @@ def sync(
     75 when another sync holds the state (see --wait), 130 when interrupted.
     See docs/cron.md for crontab and systemd timer setups.
     """
-    from sparklineage.atlas.upload import BatchLimits
     from sparklineage.logs.sources import Source, source_of
     from sparklineage.state import default_state_path, exclusive, open_state
     from sparklineage.sync import Syncer, SyncOptions, since_epoch, target_key
@@ -457,7 +466,7 @@ def sync(
         dry_run=dry_run,
         strict=strict,
         mapping=mapping,
-        limits=BatchLimits(batch_size, batch_bytes),
+        limits=limits,
     )
     state_path = state or default_state_path()
     say = (lambda _line: None) if quiet else click.echo
