@@ -51,18 +51,19 @@ import hmac
 import itertools
 import json
 import re
-import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+
+from tests.local_server import LocalServer, QuietHTTPServer
 
 Json = Any
 Auth = tuple[str, str, str] | tuple[str, str] | None
@@ -1168,7 +1169,7 @@ def _expected_authorization(auth: Auth) -> str | None:
     raise ValueError("auth must be None, ('basic', user, password) or ('bearer', token)")
 
 
-class AtlasServer:
+class AtlasServer(LocalServer):
     """The server: start it (or use ``with``), point the client at ``url``, inspect the
     state with ``entities`` / ``entity`` / ``typedef``, script failures with ``add_faults``."""
 
@@ -1193,49 +1194,20 @@ class AtlasServer:
         self._bodies: list[bytes] = []
         self._auth_failures = 0
         self.internal_errors: list[str] = []
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._held = threading.Event()
         self._released = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> AtlasServer:
-        """Listen on 127.0.0.1, on a free port, from a background thread."""
-        if self._httpd is None:
-            self._httpd = _HTTPServer(self)
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="atlas-test-server",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
+    thread_name = "atlas-test-server"
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def stop(self) -> None:
-        """Stop listening and wait for the serving thread; idempotent."""
+        """Let held answers go, stop listening; idempotent."""
         self._released.set()
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd, self._thread = None, None
-
-    def __enter__(self) -> AtlasServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The port the operating system gave."""
-        if self._httpd is None:
-            raise RuntimeError("the server is not started")
-        return self._httpd.server_address[1]
+        super().stop()
 
     @property
     def url(self) -> str:
@@ -1424,29 +1396,13 @@ def _json_body(body: bytes) -> Json:
         raise _invalid_parameters(f"body is not JSON: {error}") from None
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """A threading server that knows its AtlasServer and keeps client hang-ups quiet."""
-
-    daemon_threads = True
-
-    def __init__(self, atlas: AtlasServer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.atlas = atlas
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (timeout tests) is expected; anything else is a bug."""
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
-
-
 class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive, as Atlas and Purview speak it, so connection reuse and
     dropped connections behave as they would in production."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
-    server: _HTTPServer
+    server: QuietHTTPServer
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -1472,7 +1428,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        atlas = self.server.atlas
+        atlas = self.server.owner
         fault = atlas._begin(method, unquote(self.path), body)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True  # no status line, no headers: the client sees EOF

@@ -12,7 +12,7 @@ import pytest
 
 # Fixtures of the test servers: atlas_server, atlas_server_factory; catalog (an Atlas server
 # with the catalog's types); history_server_factory (a Spark History Server's REST API).
-pytest_plugins = ["tests.atlas_server", "tests.catalog"]
+pytest_plugins = ["tests.atlas_server", "tests.catalog", "tests.history_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "eventlogs"

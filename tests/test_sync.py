@@ -105,6 +105,25 @@ def test_first_run_lands_every_application_and_the_second_sends_nothing(tmp_path
     assert catalog.request_count == before, "an unchanged directory costs no request"
 
 
+def test_a_history_server_is_synced_like_its_log_directory(
+    tmp_path, atlas_server_factory, history_server_factory, reference
+):
+    history = history_server_factory(copy_logs(tmp_path / "events"))
+    server = prepare_catalog(atlas_server_factory())
+    state = tmp_path / "state.sqlite3"
+    args = ("sync", "--history-server", history.url, "--endpoint", server.url)
+    first = cli(*args, "--state", str(state))
+    assert first.returncode == 0, first.stderr
+    assert "5 applications seen: 5 new" in first.stdout
+    assert catalog_contents(server) == reference
+    assert len(history.log_downloads) == 5
+
+    second = cli(*args, "--state", str(state))
+    assert second.returncode == 0, second.stderr
+    assert "5 unchanged" in second.stdout
+    assert len(history.log_downloads) == 5, "unchanged applications are not downloaded"
+
+
 def test_sync_lands_what_upload_lands(tmp_path, catalog, atlas_server_factory):
     events = copy_logs(tmp_path / "events")
     assert sync(events, catalog, tmp_path / "state.sqlite3").returncode == 0
@@ -127,8 +146,9 @@ def _cut_log(log: Path, fraction: float) -> tuple[bytes, set[int]]:
     return b"".join(head), ended
 
 
+@pytest.mark.parametrize("via", ["directory", "history-server"])
 def test_a_growing_log_sends_only_its_new_queries_and_lands_whole_when_done(
-    tmp_path, catalog, atlas_server_factory
+    tmp_path, catalog, atlas_server_factory, history_server_factory, via
 ):
     log = fixture_path("dml")
     events = tmp_path / "events"
@@ -137,12 +157,17 @@ def test_a_growing_log_sends_only_its_new_queries_and_lands_whole_when_done(
     head, ended = _cut_log(log, 0.5)
     running.write_bytes(head)
     state = tmp_path / "state.sqlite3"
+    source = events if via == "directory" else history_server_factory(events).url
 
-    skipped = sync(events, catalog, state)
+    def sync_source(*extra: str):
+        where = (str(source),) if via == "directory" else ("--history-server", source)
+        return cli("sync", *where, "--endpoint", catalog.url, "--state", str(state), *extra)
+
+    skipped = sync_source()
     assert skipped.returncode == 0, skipped.stderr
     assert "1 running" in skipped.stdout and not catalog.entities("spark_application")
 
-    early = sync(events, catalog, state, "--include-incomplete")
+    early = sync_source("--include-incomplete")
     assert early.returncode == 0, early.stderr
     [app] = catalog.entities("spark_application")
     app_qn = app["attributes"]["qualifiedName"]
@@ -153,7 +178,7 @@ def test_a_growing_log_sends_only_its_new_queries_and_lands_whole_when_done(
     running.unlink()
     shutil.copy2(log, events / log.name)
     mark = catalog.request_count
-    done = sync(events, catalog, state, "--include-incomplete")
+    done = sync_source("--include-incomplete")
     assert done.returncode == 0, done.stderr
     assert "1 grown" in done.stdout
     resent = {
