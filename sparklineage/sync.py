@@ -54,7 +54,7 @@ class SyncSummary:
     """What a run did, for the closing lines and the exit code."""
 
     new: int = 0  # applications landed for the first time
-    grown: int = 0  # applications landed before whose log changed
+    changed: int = 0  # applications landed before, read again (their log changed)
     unchanged: int = 0
     running: int = 0  # skipped: still running (no --include-incomplete)
     old: int = 0  # skipped: older than --since
@@ -65,7 +65,7 @@ class SyncSummary:
 
     @property
     def seen(self) -> int:
-        return self.new + self.grown + self.unchanged + self.running + self.old + self.failed
+        return self.new + self.changed + self.unchanged + self.running + self.old + self.failed
 
     def lines(self, *, dry_run: bool) -> list[str]:
         skipped = (
@@ -80,7 +80,7 @@ class SyncSummary:
             f"{upload.deleted} deleted in {upload.requests} requests"
         )
         return [
-            f"{self.seen} applications seen: {self.new} new, {self.grown} grown, {skipped}; "
+            f"{self.seen} applications seen: {self.new} new, {self.changed} changed, {skipped}; "
             f"{self.failed} failed",
             f"{self.queries} queries {verb}{entities}",
         ]
@@ -247,7 +247,7 @@ class Syncer:
         if extraction.problems:
             self.summary.failed += 1
         elif landed:
-            self.summary.grown += known
+            self.summary.changed += known
             self.summary.new += not known
         if not self.options.dry_run:
             outcome = "failed" if extraction.problems else "landed" if landed else "not-a-log"

@@ -23,7 +23,7 @@ from sparklineage.state import exclusive
 from sparklineage.sync import since_epoch
 from tests.atlas_server import AtlasServer
 from tests.catalog import cli, prepare_catalog
-from tests.conftest import FIXTURES, fixture_index
+from tests.conftest import CORPUS, FIXTURES, fixture_index
 
 # Logs with DROPs (ddl, views, hive) and without, single files and a rolling zstd directory.
 SCENARIOS = ("ddl", "dml", "views", "hive", "rolling-multipart")
@@ -89,7 +89,7 @@ def test_first_run_lands_every_application_and_the_second_sends_nothing(tmp_path
     state = tmp_path / "state.sqlite3"
     first = sync(events, catalog, state)
     assert first.returncode == 0, first.stderr
-    assert "5 applications seen: 5 new, 0 grown, 0 unchanged" in first.stdout
+    assert "5 applications seen: 5 new, 0 changed, 0 unchanged" in first.stdout
     apps = {a["attributes"]["name"] for a in catalog.entities("spark_application")}
     assert apps == set(SCENARIOS)
     ddl_processes = [
@@ -100,7 +100,7 @@ def test_first_run_lands_every_application_and_the_second_sends_nothing(tmp_path
 
     second = sync(events, catalog, state)
     assert second.returncode == 0, second.stderr
-    assert "5 applications seen: 0 new, 0 grown, 5 unchanged" in second.stdout
+    assert "5 applications seen: 0 new, 0 changed, 5 unchanged" in second.stdout
     assert "0 queries sent" in second.stdout
     assert catalog.request_count == before, "an unchanged directory costs no request"
 
@@ -180,7 +180,7 @@ def test_a_growing_log_sends_only_its_new_queries_and_lands_whole_when_done(
     mark = catalog.request_count
     done = sync_source("--include-incomplete")
     assert done.returncode == 0, done.stderr
-    assert "1 grown" in done.stdout
+    assert "1 changed" in done.stdout
     resent = {
         e["attributes"]["qualifiedName"]
         for e in catalog.sent_entities(since=mark)
@@ -369,7 +369,7 @@ def test_an_unreadable_log_fails_once_and_is_not_retried_until_it_changes(tmp_pa
     assert second.returncode == 0 and "2 unchanged" in second.stdout
     shutil.copy2(source, cut)  # the file is replaced by a good copy
     third = sync(events, catalog, state)
-    assert third.returncode == 0 and "1 grown" in third.stdout
+    assert third.returncode == 0 and "1 changed" in third.stdout
 
 
 def test_file_urls_and_usage_errors(tmp_path, catalog):
@@ -419,7 +419,7 @@ def test_an_fsspec_url_is_synced_like_a_local_directory(
     memory.pipe(f"{root}/{dml.name}", dml.read_bytes())  # written again: a new mtime
     assert _sync_in_process(f"memory://{root}", server, state) == 0
     out = capsys.readouterr().out
-    assert "1 grown" in out and "0 queries sent" in out, "same log, nothing new to send"
+    assert "1 changed" in out and "0 queries sent" in out, "same log, nothing new to send"
     memory.rm(root, recursive=True)
 
 
@@ -482,3 +482,23 @@ def test_a_protocol_without_its_package_says_which_extra_to_install(tmp_path, ca
 )
 def test_since_takes_ages_and_iso_times(text, expected):
     assert since_epoch(text, now=1_000_000) == expected
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="the public corpus is not beside the checkout")
+def test_the_public_corpus_lands_once_and_a_strict_run_reports_the_malformed_log(tmp_path, catalog):
+    """Real logs of many Spark versions and platforms (EMR, Dataproc, Databricks), rolling,
+    legacy and deliberately broken ones, synced twice."""
+    state = tmp_path / "state.sqlite3"
+    first = sync(CORPUS, catalog, state)
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr
+    landed = {a["attributes"]["qualifiedName"] for a in catalog.entities("spark_application")}
+    assert {"application_1724877841851_0016/1", "application_1724877841851_0016/2"} <= landed
+    before = catalog.request_count
+    second = sync(CORPUS, catalog, state)
+    assert second.returncode == 0 and "0 new, 0 changed" in second.stdout
+    assert catalog.request_count == before
+
+    strict = sync(CORPUS, catalog, tmp_path / "strict.sqlite3", "--strict")
+    assert strict.returncode == 3
+    assert "malformed_json_eventlog.zstd" in strict.stderr and "1 failed" in strict.stdout
