@@ -164,7 +164,8 @@ class Syncer:
     ) -> SyncSummary:
         """Sync every source; ``on_progress(done, total)`` after each application read."""
         self._finish_interrupted()
-        todo = [(s, c) for s in sources for c in list_candidates(s) if self._wanted(c)]
+        taken = self.state.taken_logs()
+        todo = [(s, c) for s in sources for c in list_candidates(s) if self._wanted(c, taken)]
         todo.sort(key=lambda item: (item[1].modified, item[1].location))
         for done, extraction in enumerate(self._extractions(todo), start=1):
             self._land(extraction)
@@ -174,9 +175,9 @@ class Syncer:
                 break
         return self.summary
 
-    def _wanted(self, candidate: Candidate) -> bool:
+    def _wanted(self, candidate: Candidate, taken_logs: dict[str, tuple[str, str]]) -> bool:
         """Whether a candidate must be read; counts the ones left alone."""
-        taken = self.state.log_fingerprint(candidate.location)
+        taken = taken_logs.get(candidate.location)
         if taken is not None and taken[0] == candidate.fingerprint:
             if taken[1] != "not-a-log":
                 self.summary.unchanged += 1
