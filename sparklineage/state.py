@@ -217,9 +217,15 @@ def _prepare(connection: sqlite3.Connection, path: Path | None) -> None:
 def exclusive(path: Path, *, wait: bool, on_wait: Callable[[str], None]) -> Iterator[None]:
     """Hold the lock of the state at ``path`` for the block. When another run holds it:
     raise :class:`StateLockedError` at once, or with ``wait`` say so and wait."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UsageError(
+            f"{lock_path}: cannot create the lock of the sync state ({exc.strerror}); "
+            "point --state at a writable place"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -389,6 +389,9 @@ def test_file_urls_and_usage_errors(tmp_path, catalog):
     assert broken.returncode == 2 and "not a sparklineage sync state" in broken.stderr
     missing = sync(tmp_path / "nowhere", catalog, state)
     assert missing.returncode == 2 and "no such file or directory" in missing.stderr
+    unwritable = sync(events, catalog, events / fixture_path("dml").name / "state.sqlite3")
+    assert unwritable.returncode == 2 and "point --state at a writable place" in unwritable.stderr
+    assert "Traceback" not in unwritable.stderr
 
 
 def _sync_in_process(source: str, server: AtlasServer, state: Path, *extra: str) -> int:
