@@ -108,6 +108,12 @@ def test_rollup_makes_one_process_per_application():
     assert process["attributes"]["qualifiedName"].endswith("/application")
 
 
+def test_rollup_deletes_what_the_application_left_dropped():
+    report = report_document([application("views", "3.5")])
+    rolled = plan_upload(report, MappingOptions(rollup=True))
+    assert [d.qualified_name for d in rolled.deletes] == ["default.big_orders@primary"]
+
+
 def test_typedef_changes_create_what_is_missing_and_update_what_differs():
     create, update = typedefs.changes({})
     assert [d["name"] for d in create["entityDefs"]] == ["spark_application", "spark_process"]

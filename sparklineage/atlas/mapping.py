@@ -67,13 +67,17 @@ def _map_application(app: dict[str, Any], options: MappingOptions, plan: AtlasPl
     app_qn = app["id"] if not app.get("attempt") else f"{app['id']}/{app['attempt']}"
     plan.applications.append(_application_entity(app, app_qn))
     queries = [q for q in app["queries"] if q["inputs"] or q["outputs"]]
-    if options.rollup:
-        queries = [_rolled_up(queries)] if queries else []
-    for query in queries:
+    for query in queries:  # query by query, also when rolled up: a later write undoes a drop
         inputs = _datasets(query["inputs"], options, plan)
         outputs = _datasets(query["outputs"], options, plan)
         _track_drops(query, inputs, outputs, plan)
-        plan.processes.append(_process_entity(app, app_qn, query, inputs, outputs))
+        if not options.rollup:
+            plan.processes.append(_process_entity(app, app_qn, query, inputs, outputs))
+    if options.rollup and queries:
+        rolled = _rolled_up(queries)
+        inputs = _datasets(rolled["inputs"], options, plan)
+        outputs = _datasets(rolled["outputs"], options, plan)
+        plan.processes.append(_process_entity(app, app_qn, rolled, inputs, outputs))
 
 
 def _rolled_up(queries: list[dict[str, Any]]) -> dict[str, Any]:
