@@ -164,6 +164,9 @@ class Syncer:
     ) -> SyncSummary:
         """Sync every source; ``on_progress(done, total)`` after each application read."""
         self._finish_interrupted()
+        if self.summary.stopped:
+            self._warn(self.summary.stopped)
+            return self.summary
         taken = self.state.taken_logs()
         todo = [(s, c) for s in sources for c in list_candidates(s) if self._wanted(c, taken)]
         todo.sort(key=lambda item: (item[1].modified, item[1].location))
