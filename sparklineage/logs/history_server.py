@@ -47,7 +47,7 @@ import orjson
 import requests
 
 from sparklineage.errors import LogReadError, UsageError
-from sparklineage.logs.sources import Candidate
+from sparklineage.logs.sources import Candidate, without_secrets
 
 API = "/api/v1"
 APPLICATIONS = API + "/applications"
@@ -129,7 +129,7 @@ def _parse_base(base_url: str) -> _Server:
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"{_without_userinfo(base_url.partition('?')[0])!r} is not a History Server URL: "
+            f"{without_secrets(base_url)!r} is not a History Server URL: "
             "give its http(s) address, e.g. http://spark-history:18080"
         )
     path = parts.path.rstrip("/")
@@ -423,8 +423,3 @@ def _excerpt(response: requests.Response, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         text = text.replace(secret, "***")
     return f": {text}" if text else ""
-
-
-def _without_userinfo(url: str) -> str:
-    """``url`` with anything before an ``@`` in its authority removed, for messages."""
-    return re.sub(r"(?<=://)[^/@]*@", "", url)
