@@ -480,7 +480,7 @@ def sync(
             summary = syncer.run(where, on_progress=advance)
     for line in summary.lines(dry_run=dry_run):
         say(line)
-    if summary.failed:
+    if summary.partial:
         sys.exit(ExitCode.PARTIAL)
 
 

@@ -40,6 +40,13 @@ class StateLockedError(SparkLineageError):
     exit_code = ExitCode.BUSY
 
 
+class SourceUnavailableError(SparkLineageError):
+    """A log source could not be listed now (unreachable, timed out, failing): nothing of it
+    was done this time, the next run tries again. Unlike a wrong URL, not the user's to fix."""
+
+    exit_code = ExitCode.PARTIAL
+
+
 class AtlasError(SparkLineageError):
     """The catalog endpoint refused a request (after retries, where retrying made sense), or
     could not be reached (``status`` None). A configuration problem unless the uploader, which

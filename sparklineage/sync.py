@@ -31,7 +31,7 @@ from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.datasets import AtlasDataset
 from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
 from sparklineage.atlas.upload import BatchLimits, UploadResult, send_deletes, send_entities
-from sparklineage.errors import FetchError, LogReadError, UsageError
+from sparklineage.errors import FetchError, LogReadError, SourceUnavailableError, UsageError
 from sparklineage.logs.discovery import discover_walked
 from sparklineage.logs.sources import Candidate, Source, fetched, list_candidates
 from sparklineage.sinks.report import SCHEMA, application_entry
@@ -59,9 +59,15 @@ class SyncSummary:
     running: int = 0  # skipped: still running (no --include-incomplete)
     old: int = 0  # skipped: older than --since
     failed: int = 0
+    unlisted: int = 0  # sources that could not be listed this time
     queries: int = 0
     upload: UploadResult = field(default_factory=UploadResult)
     stopped: str | None = None  # why the run stopped early (endpoint unreachable)
+
+    @property
+    def partial(self) -> bool:
+        """Something was not done this time (exit 3); the next run tries it again."""
+        return bool(self.failed or self.unlisted or self.stopped)
 
     @property
     def seen(self) -> int:
@@ -79,9 +85,10 @@ class SyncSummary:
             else f": {upload.created} entities created, {upload.updated} updated, "
             f"{upload.deleted} deleted in {upload.requests} requests"
         )
+        unlisted = f"; {self.unlisted} sources could not be listed" if self.unlisted else ""
         return [
             f"{self.seen} applications seen: {self.new} new, {self.changed} changed, {skipped}; "
-            f"{self.failed} failed",
+            f"{self.failed} failed{unlisted}",
             f"{self.queries} queries {verb}{entities}",
         ]
 
@@ -168,7 +175,7 @@ class Syncer:
             self._warn(self.summary.stopped)
             return self.summary
         taken = self.state.taken_logs()
-        todo = [(s, c) for s in sources for c in list_candidates(s) if self._wanted(c, taken)]
+        todo = [(s, c) for s in sources for c in self._listed(s) if self._wanted(c, taken)]
         todo.sort(key=lambda item: (item[1].modified, item[1].location))
         for done, extraction in enumerate(self._extractions(todo), start=1):
             self._land(extraction)
@@ -177,6 +184,15 @@ class Syncer:
                 self._warn(self.summary.stopped)
                 break
         return self.summary
+
+    def _listed(self, source: Source) -> list[Candidate]:
+        """The source's candidates; none, said and counted, when it cannot be listed now."""
+        try:
+            return list(list_candidates(source))
+        except SourceUnavailableError as exc:
+            self._warn(str(exc))
+            self.summary.unlisted += 1
+            return []
 
     def _wanted(self, candidate: Candidate, taken_logs: dict[str, tuple[str, str]]) -> bool:
         """Whether a candidate must be read; counts the ones left alone."""

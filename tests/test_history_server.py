@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from sparklineage.application import read_application
-from sparklineage.errors import LogReadError, UsageError
+from sparklineage.errors import LogReadError, SourceUnavailableError, UsageError
 from sparklineage.logs.discovery import discover, discover_walked
 from sparklineage.logs.history_server import download_logs, list_attempts
 from sparklineage.logs.sources import Candidate
@@ -522,10 +522,10 @@ def test_two_downloads_into_the_same_scratch_directory_do_not_mix(tmp_path, hist
 # failures
 
 
-def test_an_unreachable_server_is_a_usage_error_without_credentials(tmp_path):
+def test_an_unreachable_server_is_unavailable_and_says_so_without_credentials(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/sparkhistory"
 
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(SourceUnavailableError) as caught:
         list_attempts(with_credentials(url), timeout=5)
 
     message = str(caught.value)
@@ -584,11 +584,13 @@ def test_a_url_that_is_not_http_is_a_usage_error(given, expected):
     ],
     ids=["503", "drop", "truncate"],
 )
-def test_a_failing_listing_is_a_usage_error(tmp_path, history_server_factory, fault, expected):
+def test_a_failing_listing_is_unavailable_this_time(
+    tmp_path, history_server_factory, fault, expected
+):
     server = history_server_factory(make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd"))
     server.add_fault(*fault)
 
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(SourceUnavailableError) as caught:
         list_attempts(with_credentials(server.url))
 
     assert expected in str(caught.value)
@@ -596,11 +598,11 @@ def test_a_failing_listing_is_a_usage_error(tmp_path, history_server_factory, fa
     assert len(list_attempts(server.url)) == 1  # the next run is fine
 
 
-def test_a_slow_listing_times_out_as_a_usage_error(tmp_path, history_server_factory):
+def test_a_slow_listing_times_out_as_unavailable(tmp_path, history_server_factory):
     server = history_server_factory(make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd"))
     server.add_fault("slow", 2.0)
 
-    with pytest.raises(UsageError, match=r"did not answer within 0\.3 s"):
+    with pytest.raises(SourceUnavailableError, match=r"did not answer within 0\.3 s"):
         list_attempts(server.url, timeout=0.3)
 
 

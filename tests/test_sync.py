@@ -300,6 +300,25 @@ def test_killed_again_and_again_at_random_moments_everything_lands_once(
     assert catalog_contents(server) == reference
 
 
+def test_a_source_that_cannot_be_listed_now_leaves_the_others_to_land(
+    tmp_path, catalog, history_server_factory
+):
+    """A History Server that is down this time: exit 3 (not a usage error), the directory
+    given beside it lands, and the next run takes the server's applications."""
+    events = copy_logs(tmp_path / "events", ("dml",))
+    history = history_server_factory(copy_logs(tmp_path / "history", ("ddl",)))
+    history.add_fault("status", 503)
+    state = tmp_path / "state.sqlite3"
+    args = ("--history-server", history.url)
+    down = sync(events, catalog, state, *args)
+    assert down.returncode == 3, down.stderr
+    assert "answered HTTP 503" in down.stderr and "Traceback" not in down.stderr
+    assert "1 new" in down.stdout and "1 sources could not be listed" in down.stdout
+    again = sync(events, catalog, state, *args)
+    assert again.returncode == 0, again.stderr
+    assert "1 new" in again.stdout and "1 unchanged" in again.stdout
+
+
 def test_since_leaves_old_logs_alone(tmp_path, catalog):
     events = copy_logs(tmp_path / "events", ("dml", "ddl"))
     old = events / fixture_path("ddl").name

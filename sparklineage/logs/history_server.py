@@ -46,7 +46,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import orjson
 import requests
 
-from sparklineage.errors import LogReadError, UsageError
+from sparklineage.errors import LogReadError, SourceUnavailableError, UsageError
 from sparklineage.logs.sources import Candidate, without_secrets
 
 API = "/api/v1"
@@ -155,7 +155,8 @@ def _credentials(netloc: str) -> tuple[str, ...]:
 
 
 def _get_listing(server: _Server, timeout: float) -> list[dict[str, Any]]:
-    """The decoded application list; any answer but a JSON list is a UsageError."""
+    """The decoded application list. A server that cannot answer now is unavailable (the
+    next run tries again); one that answers what no History Server does is a UsageError."""
     where = server.endpoint(APPLICATIONS, public=True)
     try:
         response = requests.get(
@@ -166,22 +167,24 @@ def _get_listing(server: _Server, timeout: float) -> list[dict[str, Any]]:
             stream=True,
         )
     except requests.Timeout:
-        raise UsageError(
+        raise SourceUnavailableError(
             f"the Spark History Server at {server.public} did not answer within {timeout:g} s: "
             "check that it is up (and not overloaded) or raise the timeout"
         ) from None
     except requests.RequestException as exc:
-        raise UsageError(
+        raise SourceUnavailableError(
             f"cannot reach the Spark History Server at {server.public} ({_reason(exc)}): "
             "check the URL (e.g. http://spark-history:18080) and that the server is running"
         ) from None
     with response:
+        if response.status_code >= 500:
+            raise SourceUnavailableError(_listing_status_message(server, where, response))
         if response.status_code != 200:
             raise UsageError(_listing_status_message(server, where, response))
         try:
             body = response.content
         except requests.RequestException as exc:
-            raise UsageError(
+            raise SourceUnavailableError(
                 f"the Spark History Server at {server.public} broke off its application list "
                 f"({_reason(exc)}): try again, and look at the server's log if it persists"
             ) from None

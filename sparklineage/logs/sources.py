@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sparklineage.errors import FetchError, LogReadError, UsageError
+from sparklineage.errors import FetchError, LogReadError, SourceUnavailableError, UsageError
 from sparklineage.logs.discovery import in_progress_by_names, layout_of
 from sparklineage.redact import redact_url
 
@@ -213,7 +213,7 @@ def _local_listing(path: str) -> list[_Entry] | None:
                     continue  # vanished between listing and stat (a log being renamed)
                 entries.append(_Entry(item.name, item.path, is_dir, info.st_size, info.st_mtime))
     except OSError as exc:
-        raise UsageError(f"{path}: cannot list directory ({exc.strerror})") from None
+        raise SourceUnavailableError(f"{path}: cannot list directory ({exc.strerror})") from None
     return entries
 
 
@@ -224,7 +224,7 @@ def _fsspec_listing(fs: Any, path: str) -> list[_Entry] | None:
             return None
         infos = fs.ls(path, detail=True)
     except Exception as exc:  # each filesystem package has its own errors (auth, throttling)
-        raise UsageError(f"{path}: cannot list directory ({_failure(exc)})") from None
+        raise SourceUnavailableError(f"{path}: cannot list directory ({_failure(exc)})") from None
     return [
         _Entry(
             name=_basename(info["name"]),
