@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -218,7 +222,14 @@ class Syncer:
                 yield extract(source, candidate, strict)
             return
         waiting = iter(todo)
-        with ProcessPoolExecutor(max_workers=self.options.jobs) as pool:
+        # Spawned, not forked: a forked worker would inherit the state's lock and its SQLite
+        # handle, and hold the lock after a killed run. Workers also end with their run.
+        with ProcessPoolExecutor(
+            max_workers=self.options.jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_end_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             ahead = deque(
                 pool.submit(extract, s, c, strict)
                 for s, c in itertools.islice(waiting, 2 * self.options.jobs)
@@ -323,6 +334,18 @@ class Syncer:
                 "the catalog endpoint did not answer: stopped; "
                 "what was not sent is sent by the next run"
             )
+
+
+def _end_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker once the run that started it is gone (killed
+    with -9, its workers would otherwise wait forever for more logs to read)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _app_key(app: dict[str, Any]) -> str:

@@ -234,11 +234,14 @@ def test_a_second_run_on_a_locked_state_exits_at_once_or_waits(tmp_path, catalog
     assert "1 new" in out and catalog.entities("spark_application")
 
 
-def _kill_at_held_request(server, events, state, path_contains: str, skip: int) -> None:
+def _kill_at_held_request(
+    server, events, state, path_contains: str, skip: int, *extra: str
+) -> list[int]:
     """Run sync until the ``skip+1``-th request whose path contains ``path_contains`` has
-    been applied by the server, then kill -9 it before it sees the answer."""
+    been applied by the server, then kill -9 it before it sees the answer; the pids of the
+    processes it had started."""
     server.add_faults(*[("slow", 0)] * skip, ("hold",), path_contains=path_contains)
-    args = ("sync", str(events), "--endpoint", server.url, "--state", str(state))
+    args = ("sync", str(events), "--endpoint", server.url, "--state", str(state), *extra)
     process = subprocess.Popen(
         [sys.executable, "-m", "sparklineage", *args],
         stdout=subprocess.DEVNULL,
@@ -246,11 +249,16 @@ def _kill_at_held_request(server, events, state, path_contains: str, skip: int) 
     )
     try:
         assert server.wait_held(timeout=60), "sync never got to the request to kill it at"
+        children = [
+            int(pid)
+            for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        ]
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=30) == -signal.SIGKILL
     finally:
         process.kill()
         server.release()
+    return children
 
 
 @pytest.mark.parametrize(
@@ -277,6 +285,34 @@ def test_killed_at_any_request_and_run_again_everything_lands_once(
     assert catalog_contents(server) == reference
     third = sync(events, server, state)
     assert "0 queries sent" in third.stdout and catalog_contents(server) == reference
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_a_killed_parallel_run_leaves_no_worker_and_no_lock_behind(
+    tmp_path, atlas_server_factory, reference
+):
+    events = copy_logs(tmp_path / "events")
+    state = tmp_path / "state.sqlite3"
+    server = prepare_catalog(atlas_server_factory())
+    workers = _kill_at_held_request(server, events, state, "/entity/bulk", 2, "--jobs", "2")
+    assert workers, "the run had started its reading processes"
+    deadline = time.monotonic() + 15
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers), "workers outlived their killed run"
+
+    again = sync(events, server, state, "--jobs", "2")
+    assert again.returncode == 0, again.stderr  # not 75: no orphan holds the lock
+    assert catalog_contents(server) == reference
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a dead child not yet reaped by init)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def test_killed_again_and_again_at_random_moments_everything_lands_once(
