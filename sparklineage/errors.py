@@ -73,6 +73,11 @@ class FetchError(LogReadError):
     """A remote log could not be copied (network, permissions): it may work next time."""
 
 
+class LogVanishedError(FetchError):
+    """A listed log was gone when it was to be read: renamed by Spark as it finished, or
+    cleaned away. Not a failure; a later listing shows what became of it."""
+
+
 class CorruptLogError(LogReadError):
     """The bytes of a log break its codec's framing (truncated or damaged file)."""
 

@@ -35,7 +35,13 @@ from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.datasets import AtlasDataset
 from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
 from sparklineage.atlas.upload import BatchLimits, UploadResult, send_deletes, send_entities
-from sparklineage.errors import FetchError, LogReadError, SourceUnavailableError, UsageError
+from sparklineage.errors import (
+    FetchError,
+    LogReadError,
+    LogVanishedError,
+    SourceUnavailableError,
+    UsageError,
+)
 from sparklineage.logs.discovery import discover_walked
 from sparklineage.logs.sources import Candidate, Source, fetched, list_candidates
 from sparklineage.sinks.report import SCHEMA, application_entry
@@ -105,6 +111,7 @@ class Extraction:
     applications: tuple[dict[str, Any], ...] = ()
     problems: tuple[str, ...] = ()  # what made the log unreadable, whole or in part
     fetch_error: str | None = None  # the copy failed: try again next run
+    vanished: bool = False  # gone since listed (renamed as it finished, or cleaned away)
 
 
 def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
@@ -120,6 +127,8 @@ def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
                 return Extraction(
                     candidate, problems=(str(exc).replace(local, candidate.location),)
                 )
+    except LogVanishedError:
+        return Extraction(candidate, vanished=True)
     except FetchError as exc:
         return Extraction(candidate, fetch_error=str(exc))
     entries = [_located(application_entry(a, plans=True), local, candidate.location) for a in apps]
@@ -262,6 +271,8 @@ class Syncer:
     def _land(self, extraction: Extraction) -> None:
         """Send what is new in one candidate's applications, then record the log."""
         candidate = extraction.candidate
+        if extraction.vanished:
+            return  # the next listing shows it under its new name, if it has one
         if extraction.fetch_error:
             self._warn(extraction.fetch_error)
             self.summary.failed += 1

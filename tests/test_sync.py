@@ -17,10 +17,11 @@ from pathlib import Path
 import fsspec
 import pytest
 
+from sparklineage.atlas.client import AtlasClient
 from sparklineage.cli import main
-from sparklineage.logs.sources import source_of, without_secrets
-from sparklineage.state import exclusive
-from sparklineage.sync import since_epoch
+from sparklineage.logs.sources import list_candidates, source_of, without_secrets
+from sparklineage.state import exclusive, open_state
+from sparklineage.sync import Syncer, SyncOptions, since_epoch
 from tests.atlas_server import AtlasServer
 from tests.catalog import cli, prepare_catalog
 from tests.conftest import CORPUS, FIXTURES, fixture_index
@@ -504,6 +505,22 @@ def test_a_remote_copy_that_fails_is_retried_by_the_next_run(
     assert _sync_in_process(f"memory://{root}", catalog, state) == 0
     assert "1 new" in capsys.readouterr().out
     memory.rm(root, recursive=True)
+
+
+def test_a_log_gone_between_listing_and_reading_is_passed_over(tmp_path, catalog, monkeypatch):
+    """Spark renames foo.inprogress to foo as the application ends: a run that listed the
+    old name finds nothing there. Not a failure; the next listing shows the new name."""
+    events = copy_logs(tmp_path / "events", ("dml", "ddl"))
+    source = source_of(str(events))
+    listed = list(list_candidates(source))
+    Path(listed[0].path).unlink()
+    monkeypatch.setattr("sparklineage.sync.list_candidates", lambda _source: iter(listed))
+    with open_state(tmp_path / "state.sqlite3", "test") as state:
+        syncer = Syncer(AtlasClient(catalog.url), state, SyncOptions(), say=print, warn=print)
+        summary = syncer.run([source], on_progress=lambda _done, _total: None)
+        assert (summary.new, summary.failed, summary.partial) == (1, 0, False)
+        assert listed[0].location not in state.taken_logs()
+        assert listed[1].location in state.taken_logs()
 
 
 def test_remote_urls_are_named_as_users_write_them():

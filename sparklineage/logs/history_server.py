@@ -46,7 +46,12 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import orjson
 import requests
 
-from sparklineage.errors import LogReadError, SourceUnavailableError, UsageError
+from sparklineage.errors import (
+    LogReadError,
+    LogVanishedError,
+    SourceUnavailableError,
+    UsageError,
+)
 from sparklineage.logs.sources import Candidate, without_secrets
 
 API = "/api/v1"
@@ -296,6 +301,8 @@ def _fetch(candidate: Candidate, archive: Path, timeout: float, secrets: tuple[s
     """Stream the zip to ``archive``; every failure is this attempt's LogReadError."""
     try:
         with requests.get(candidate.path, stream=True, timeout=timeout) as response:
+            if response.status_code == 404:  # cleaned from the history since it was listed
+                raise LogVanishedError(candidate.location, _download_status(response, secrets))
             if response.status_code != 200:
                 raise LogReadError(candidate.location, _download_status(response, secrets))
             with open(archive, "wb") as out:

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sparklineage.errors import FetchError, LogReadError, SourceUnavailableError, UsageError
+from sparklineage.errors import (
+    FetchError,
+    LogReadError,
+    LogVanishedError,
+    SourceUnavailableError,
+    UsageError,
+)
 from sparklineage.logs.discovery import in_progress_by_names, layout_of
 from sparklineage.redact import redact_url
 
@@ -281,12 +287,16 @@ def fetched(source: Source, candidate: Candidate) -> Iterator[Path]:
     one copied into a scratch directory that is removed afterwards. A copy that fails raises
     :class:`FetchError` (the next run tries again)."""
     if source.kind == "local":
+        if not os.path.exists(candidate.path):
+            raise LogVanishedError(candidate.location, "gone since it was listed")
         yield Path(candidate.path)
         return
     scratch = Path(tempfile.mkdtemp(prefix="sparklineage-"))
     try:
         try:
             path = _download(source, candidate, scratch)
+        except FetchError:
+            raise
         except LogReadError as exc:
             raise FetchError(exc.path, exc.reason) from None
         yield path
@@ -306,6 +316,8 @@ def _download(source: Source, candidate: Candidate, scratch: Path) -> Path:
             fs.get(candidate.path.rstrip("/") + "/", str(target), recursive=True)
         else:
             fs.get(candidate.path, str(target))
+    except FileNotFoundError:
+        raise LogVanishedError(candidate.location, "gone since it was listed") from None
     except Exception as exc:  # each filesystem package has its own errors (auth, throttling)
         raise FetchError(candidate.location, f"cannot copy ({_failure(exc)})") from None
     return target
