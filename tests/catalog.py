@@ -68,3 +68,24 @@ def prepare_catalog(server: AtlasServer) -> AtlasServer:
 def catalog(atlas_server: AtlasServer) -> AtlasServer:
     """A server with the catalog's dataset types and sparklineage's own."""
     return prepare_catalog(atlas_server)
+
+
+def catalog_contents(server: AtlasServer) -> list[tuple]:
+    """Every entity, deleted ones too (a dropped table sent again shows as a second one),
+    with what lineage a user sees of it."""
+
+    def names(refs) -> tuple[str, ...]:
+        return tuple(sorted(r["qualifiedName"] for r in refs or ()))
+
+    return sorted(
+        (
+            e["typeName"],
+            e["attributes"]["qualifiedName"],
+            e["status"],
+            names(e["attributes"].get("inputs")),
+            names(e["attributes"].get("outputs")),
+            e["attributes"].get("columnMapping"),
+            e["attributes"].get("status"),
+        )
+        for e in server.entities(status=None)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -44,6 +45,26 @@ def run_cli(*args: str, cwd: Path | None = None) -> Run:
 def fixture_index() -> list[dict]:
     """The generated fixtures, as tests/fixtures/generate.py recorded them."""
     return orjson.loads((FIXTURES / "index.json").read_bytes())
+
+
+def fixture_path(scenario: str, spark: str = "3.5") -> Path:
+    return next(
+        FIXTURES / e["path"]
+        for e in fixture_index()
+        if e["scenario"] == scenario and e["spark"].startswith(spark)
+    )
+
+
+def copy_logs(into: Path, scenarios: tuple[str, ...], spark: str = "3.5") -> Path:
+    """A History Server log directory holding copies of real fixture logs."""
+    into.mkdir(parents=True, exist_ok=True)
+    for scenario in scenarios:
+        source = fixture_path(scenario, spark)
+        if source.is_dir():
+            shutil.copytree(source, into / source.name)
+        else:
+            shutil.copy2(source, into / source.name)
+    return into
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -23,62 +23,21 @@ from sparklineage.logs.sources import list_candidates, source_of, without_secret
 from sparklineage.state import exclusive, open_state
 from sparklineage.sync import Syncer, SyncOptions, since_epoch
 from tests.atlas_server import AtlasServer
-from tests.catalog import cli, prepare_catalog
-from tests.conftest import CORPUS, FIXTURES, fixture_index
+from tests.catalog import catalog_contents, cli, prepare_catalog
+from tests.conftest import CORPUS, copy_logs, fixture_path
 
 # Logs with DROPs (ddl, views, hive) and without, single files and a rolling zstd directory.
 SCENARIOS = ("ddl", "dml", "views", "hive", "rolling-multipart")
-
-
-def fixture_path(scenario: str, spark: str = "3.5") -> Path:
-    return next(
-        FIXTURES / e["path"]
-        for e in fixture_index()
-        if e["scenario"] == scenario and e["spark"].startswith(spark)
-    )
-
-
-def copy_logs(into: Path, scenarios=SCENARIOS, spark: str = "3.5") -> Path:
-    """A History Server log directory holding copies of real fixture logs."""
-    into.mkdir(parents=True, exist_ok=True)
-    for scenario in scenarios:
-        source = fixture_path(scenario, spark)
-        if source.is_dir():
-            shutil.copytree(source, into / source.name)
-        else:
-            shutil.copy2(source, into / source.name)
-    return into
 
 
 def sync(events: Path | str, server: AtlasServer, state: Path, *extra: str):
     return cli("sync", str(events), "--endpoint", server.url, "--state", str(state), *extra)
 
 
-def catalog_contents(server: AtlasServer) -> list[tuple]:
-    """Every entity, deleted ones too (a dropped table sent again shows as a second one),
-    with what lineage a user sees of it."""
-
-    def names(refs) -> tuple[str, ...]:
-        return tuple(sorted(r["qualifiedName"] for r in refs or ()))
-
-    return sorted(
-        (
-            e["typeName"],
-            e["attributes"]["qualifiedName"],
-            e["status"],
-            names(e["attributes"].get("inputs")),
-            names(e["attributes"].get("outputs")),
-            e["attributes"].get("columnMapping"),
-            e["attributes"].get("status"),
-        )
-        for e in server.entities(status=None)
-    )
-
-
 @pytest.fixture
 def reference(tmp_path_factory, atlas_server_factory):
     """What one uninterrupted sync of SCENARIOS leaves in a fresh catalog."""
-    events = copy_logs(tmp_path_factory.mktemp("reference") / "events")
+    events = copy_logs(tmp_path_factory.mktemp("reference") / "events", SCENARIOS)
     server = prepare_catalog(atlas_server_factory())
     done = sync(events, server, events.parent / "state.sqlite3")
     assert done.returncode == 0, done.stderr
@@ -86,7 +45,7 @@ def reference(tmp_path_factory, atlas_server_factory):
 
 
 def test_first_run_lands_every_application_and_the_second_sends_nothing(tmp_path, catalog):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     state = tmp_path / "state.sqlite3"
     first = sync(events, catalog, state)
     assert first.returncode == 0, first.stderr
@@ -109,7 +68,7 @@ def test_first_run_lands_every_application_and_the_second_sends_nothing(tmp_path
 def test_a_history_server_is_synced_like_its_log_directory(
     tmp_path, atlas_server_factory, history_server_factory, reference
 ):
-    history = history_server_factory(copy_logs(tmp_path / "events"))
+    history = history_server_factory(copy_logs(tmp_path / "events", SCENARIOS))
     server = prepare_catalog(atlas_server_factory())
     state = tmp_path / "state.sqlite3"
     args = ("sync", "--history-server", history.url, "--endpoint", server.url)
@@ -126,7 +85,7 @@ def test_a_history_server_is_synced_like_its_log_directory(
 
 
 def test_sync_lands_what_upload_lands(tmp_path, catalog, atlas_server_factory):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     assert sync(events, catalog, tmp_path / "state.sqlite3").returncode == 0
     uploaded = prepare_catalog(atlas_server_factory())
     done = cli("upload", str(events), "--endpoint", uploaded.url)
@@ -275,7 +234,7 @@ def _kill_at_held_request(
 def test_killed_at_any_request_and_run_again_everything_lands_once(
     tmp_path, atlas_server_factory, reference, path_contains, skip
 ):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     state = tmp_path / "state.sqlite3"
     server = prepare_catalog(atlas_server_factory())
     _kill_at_held_request(server, events, state, path_contains, skip)
@@ -292,7 +251,7 @@ def test_killed_at_any_request_and_run_again_everything_lands_once(
 def test_a_killed_parallel_run_leaves_no_worker_and_no_lock_behind(
     tmp_path, atlas_server_factory, reference
 ):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     state = tmp_path / "state.sqlite3"
     server = prepare_catalog(atlas_server_factory())
     workers = _kill_at_held_request(server, events, state, "/entity/bulk", 2, "--jobs", "2")
@@ -319,7 +278,7 @@ def _running(pid: int) -> bool:
 def test_killed_again_and_again_at_random_moments_everything_lands_once(
     tmp_path, atlas_server_factory, reference
 ):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     state = tmp_path / "state.sqlite3"
     server = prepare_catalog(atlas_server_factory())
     args = ("sync", str(events), "--endpoint", server.url, "--state", str(state))
@@ -368,7 +327,7 @@ def test_since_leaves_old_logs_alone(tmp_path, catalog):
 
 
 def test_parallel_reading_lands_the_same_catalog(tmp_path, catalog, reference):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     done = sync(events, catalog, tmp_path / "state.sqlite3", "--jobs", "3")
     assert done.returncode == 0, done.stderr
     assert catalog_contents(catalog) == reference
@@ -387,7 +346,7 @@ def test_dry_run_sends_and_records_nothing(tmp_path, catalog):
 
 
 def test_a_failed_batch_is_reported_and_sent_by_the_next_run(tmp_path, catalog, reference):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     state = tmp_path / "state.sqlite3"
     catalog.add_faults(("status", 400), path_contains="/entity/bulk")
     failed = sync(events, catalog, state)
@@ -461,7 +420,7 @@ def _sync_in_process(source: str, server: AtlasServer, state: Path, *extra: str)
 def test_an_fsspec_url_is_synced_like_a_local_directory(
     tmp_path, atlas_server_factory, reference, capsys
 ):
-    events = copy_logs(tmp_path / "events")
+    events = copy_logs(tmp_path / "events", SCENARIOS)
     memory = fsspec.filesystem("memory")
     root = f"/history-{tmp_path.name}"
     memory.put(str(events), root, recursive=True)
@@ -537,11 +496,11 @@ def test_remote_urls_are_named_as_users_write_them():
     assert without_secrets("hdfs://nn:8020/spark-events") == "hdfs://nn:8020/spark-events"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("s3fs") is not None, reason="s3fs is installed")
+@pytest.mark.skipif(importlib.util.find_spec("gcsfs") is not None, reason="gcsfs is installed")
 def test_a_protocol_without_its_package_says_which_extra_to_install(tmp_path, catalog):
-    done = sync("s3://bucket/spark-events", catalog, tmp_path / "state.sqlite3")
+    done = sync("gs://bucket/spark-events", catalog, tmp_path / "state.sqlite3")
     assert done.returncode == 2
-    assert "pip install 'spark-eventlog-lineage[s3]'" in done.stderr
+    assert "pip install 'spark-eventlog-lineage[gcs]'" in done.stderr
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,11 @@ _EXTRAS = {
 }
 
 
+# What object stores call a version of an object's content, in fsspec listings (S3, Azure,
+# Google Cloud Storage); their times have a second's resolution.
+_TAGS = ("ETag", "etag", "md5Hash", "generation", "content_md5")
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One application (attempt) as a listing shows it, before anything is read.
@@ -85,6 +90,7 @@ class _Entry:
     is_dir: bool
     size: int
     modified: float
+    tag: str = ""  # an object store's content tag (ETag…): catches a same-size rewrite
 
 
 def source_of(text: str, storage_options: dict[str, str] | None = None) -> Source:
@@ -190,7 +196,7 @@ def _candidate(location: str, path: str, files: list[_Entry], in_progress: bool)
     """A candidate whose fingerprint covers the name, size and time of each of its files."""
     digest = hashlib.sha256()
     for entry in sorted(files, key=lambda e: e.name):
-        digest.update(f"{entry.name}\t{entry.size}\t{entry.modified!r}\n".encode())
+        digest.update(f"{entry.name}\t{entry.size}\t{entry.modified!r}\t{entry.tag}\n".encode())
     return Candidate(
         location=location,
         path=path,
@@ -238,6 +244,7 @@ def _fsspec_listing(fs: Any, path: str) -> list[_Entry] | None:
             is_dir=info.get("type") == "directory",
             size=int(info.get("size") or 0),
             modified=_modified(info),
+            tag=str(next((info[k] for k in _TAGS if info.get(k)), "")),
         )
         for info in infos
         if info["name"].rstrip("/") != path.rstrip("/")
