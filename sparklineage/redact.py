@@ -8,6 +8,7 @@ credential (properties, URLs) goes through here before it is kept.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "*********(redacted)"
 
@@ -41,3 +42,13 @@ def redact_property(name: str, value: str) -> str:
     if is_secret_name(name):
         return REDACTED
     return redact_url(value) if "://" in value or "jdbc:" in value else value
+
+
+def without_secrets(url: str) -> str:
+    """A URL fit to be a key and to be shown: without its password (``user:password@``) and
+    its query string (SAS tokens live there, and change while the place stays the same)."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo, at = "", ""
+    return urlunsplit((parts.scheme, f"{userinfo}{at}{host}", parts.path, "", ""))

@@ -171,16 +171,15 @@ class SyncState:
 
 
 @contextmanager
-def open_state(path: Path | None, target: str, *, read_only: bool = False) -> Iterator[SyncState]:
+def open_state(path: Path, target: str, *, read_only: bool = False) -> Iterator[SyncState]:
     """The state at ``path`` for ``target``; created when missing (unless ``read_only``,
     where a missing file reads as empty and nothing is ever written)."""
-    if read_only and (path is None or not path.exists()):
-        connection = sqlite3.connect(":memory:", isolation_level=None)
+    if read_only and not path.exists():
+        connection, writable = sqlite3.connect(":memory:", isolation_level=None), True
     else:
-        assert path is not None
-        connection = _connect(path, read_only=read_only)
+        connection, writable = _connect(path, read_only=read_only), not read_only
     try:
-        _prepare(connection, path)
+        _prepare(connection, path, writable=writable)
         yield SyncState(connection, target)
     finally:
         connection.close()
@@ -189,14 +188,15 @@ def open_state(path: Path | None, target: str, *, read_only: bool = False) -> It
 def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     try:
         if read_only:
-            return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            return sqlite3.connect(uri, uri=True, isolation_level=None)
         path.parent.mkdir(parents=True, exist_ok=True)
         return sqlite3.connect(path, isolation_level=None)
     except (OSError, sqlite3.Error) as exc:
         raise UsageError(f"{path}: cannot open the sync state ({exc})") from None
 
 
-def _prepare(connection: sqlite3.Connection, path: Path | None) -> None:
+def _prepare(connection: sqlite3.Connection, path: Path, *, writable: bool) -> None:
     """Create the tables, or check that an existing file is a state this version reads."""
     try:
         version = connection.execute("PRAGMA user_version").fetchone()[0]
@@ -205,10 +205,10 @@ def _prepare(connection: sqlite3.Connection, path: Path | None) -> None:
                 f"{path}: the sync state was written by a newer sparklineage "
                 f"(schema {version}); upgrade, or point --state at another file"
             )
-        if version < SCHEMA_VERSION and not connection.in_transaction:
-            writable = not connection.execute("PRAGMA query_only").fetchone()[0]
-            if writable:
-                connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+        if version < SCHEMA_VERSION:
+            if not writable:
+                raise sqlite3.DatabaseError("no sync tables")
+            connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{path}: not a sparklineage sync state ({exc})") from None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,7 +44,9 @@ CATALOG_TYPES = {
 }
 
 
-def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, password: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARKLINEAGE", "AZURE"))}
     if password is not None:
         env["SPARKLINEAGE_ATLAS_PASSWORD"] = password
@@ -54,6 +57,7 @@ def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess:
         env=env,
         timeout=120,
         stdin=subprocess.DEVNULL,
+        cwd=cwd,
     )
 
 

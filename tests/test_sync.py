@@ -8,6 +8,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,7 +20,8 @@ import pytest
 
 from sparklineage.atlas.client import AtlasClient
 from sparklineage.cli import main
-from sparklineage.logs.sources import list_candidates, source_of, without_secrets
+from sparklineage.logs.sources import list_candidates, source_of
+from sparklineage.redact import without_secrets
 from sparklineage.state import exclusive, open_state
 from sparklineage.sync import Syncer, SyncOptions, since_epoch
 from tests.atlas_server import AtlasServer
@@ -343,6 +345,23 @@ def test_dry_run_sends_and_records_nothing(tmp_path, catalog):
     assert catalog.request_count == before and not state.exists()
     real = sync(events, catalog, state)
     assert "2 new" in real.stdout
+
+
+def test_dry_run_reads_an_existing_state_given_by_a_relative_path(tmp_path, catalog):
+    events = copy_logs(tmp_path / "events", ("dml", "ddl"))
+    args = ("sync", str(events), "--endpoint", catalog.url, "--state", "state.sqlite3")
+    assert cli(*args[:-1], "state.sqlite3", cwd=tmp_path).returncode == 0
+    (events / fixture_path("dml").name).write_bytes(fixture_path("dml").read_bytes() + b"\n")
+    before = catalog.request_count
+    dry = cli(*args, "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "1 changed" in dry.stdout and "1 unchanged" in dry.stdout
+    assert catalog.request_count == before
+
+    foreign = tmp_path / "foreign.sqlite3"
+    sqlite3.connect(foreign).execute("CREATE TABLE notes (text)").connection.commit()
+    refused = cli(*args[:-1], str(foreign), "--dry-run")
+    assert refused.returncode == 2 and "not a sparklineage sync state" in refused.stderr
 
 
 def test_a_failed_batch_is_reported_and_sent_by_the_next_run(tmp_path, catalog, reference):

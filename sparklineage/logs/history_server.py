@@ -52,7 +52,8 @@ from sparklineage.errors import (
     SourceUnavailableError,
     UsageError,
 )
-from sparklineage.logs.sources import Candidate, without_secrets
+from sparklineage.logs.sources import Candidate
+from sparklineage.redact import without_secrets
 
 API = "/api/v1"
 APPLICATIONS = API + "/applications"

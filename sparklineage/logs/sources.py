@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from sparklineage.errors import (
     FetchError,
@@ -35,7 +35,7 @@ from sparklineage.errors import (
     UsageError,
 )
 from sparklineage.logs.discovery import in_progress_by_names, layout_of
-from sparklineage.redact import redact_url
+from sparklineage.redact import redact_url, without_secrets
 
 # What to install for the fsspec protocols whose packages are optional extras.
 _EXTRAS = {
@@ -117,15 +117,6 @@ def _azure_url(scheme: str, rest: str, options: dict[str, str]) -> tuple[str, di
         options.setdefault("account_name", host.split(".", 1)[0])
     protocol = "abfs" if scheme.startswith("abfs") else "az"
     return f"{protocol}://{container}/{path}".rstrip("/"), options
-
-
-def without_secrets(url: str) -> str:
-    """A URL without its password (``user:password@``) and query string (SAS tokens)."""
-    parts = urlsplit(url)
-    userinfo, at, host = parts.netloc.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo, at = "", ""
-    return urlunsplit((parts.scheme, f"{userinfo}{at}{host}", parts.path, "", ""))
 
 
 def list_candidates(source: Source) -> Iterator[Candidate]:
