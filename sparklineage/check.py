@@ -43,6 +43,7 @@ def _by_name(applications: Iterable[Application]) -> dict[str, Any]:
                 "status": q.status,
                 "inputs": [d.id for d in q.inputs],
                 "outputs": [d.id for d in q.outputs],
+                **({"target": q.target.id} if q.target else {}),  # database DDL only
                 "columns": sorted(
                     f"{c.dataset}.{c.column} ← {source}.{column} ({c.transform})"
                     for c in q.columns
@@ -96,9 +97,9 @@ def _query_differences(expected: dict[str, Any], actual: dict[str, Any]) -> list
 
 def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     lines = []
-    for field in ("operation", "status"):
-        if old[field] != new[field]:
-            lines.append(f"{field} {old[field]} → {new[field]}")
+    for field in ("operation", "status", "target"):
+        if old.get(field) != new.get(field):
+            lines.append(f"{field} {old.get(field) or '–'} → {new.get(field) or '–'}")
     for side, verb in (("inputs", "reads"), ("outputs", "writes"), ("columns", "column")):
         before, after = set(old.get(side, ())), set(new.get(side, ()))
         lines.extend(f"- {verb} {d}" for d in sorted(before - after))
@@ -107,6 +108,8 @@ def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 
 def _summary(query: dict[str, Any]) -> str:
+    if query.get("target"):
+        return f"{query['operation']}: {query['target']}"
     reads = ", ".join(query["inputs"]) or "–"
     writes = ", ".join(query["outputs"]) or "–"
     return f"{query['operation']}: {reads} → {writes}"

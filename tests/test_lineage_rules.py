@@ -50,8 +50,6 @@ def assert_lineage(
 
 CASES = [
     # ---- database and table DDL (in-memory catalog)
-    ("ddl", "create_database", (), ("database:sales",)),
-    ("ddl", "alter_database", (), ("database:sales",)),
     ("ddl", "create_table", (), ("table:sales.orders",)),
     ("ddl", "insert", (), ("table:sales.orders",)),
     ("ddl", "alter_table", (), ("table:sales.orders",)),
@@ -62,7 +60,6 @@ CASES = [
     ("ddl", "refresh", (), ()),
     ("ddl", "drop_table", (), ("table:sales.orders_archive",)),
     ("ddl", "drop_table", (), ("table:sales.events",)),
-    ("ddl", "drop_database", (), ("database:sales",)),
     # ---- CTAS, INSERT INTO / OVERWRITE, partitions, directories, joins
     ("dml", "ctas", (), ("table:default.orders",)),
     ("dml", "ctas", ("table:default.orders",), ("table:default.customer_totals",)),
@@ -98,7 +95,6 @@ CASES = [
     # The scan's simpleString cuts this path at 100 characters; its metadata has it whole.
     ("dataframe-io", "write_path", (LONG_PATH,), (f"{LAKE}/curated/from_long_path",)),
     # ---- Hive tables, LOAD DATA, INSERT OVERWRITE [LOCAL] DIRECTORY, Hive CTAS
-    ("hive", "create_database", (), ("database:hr",)),
     ("hive", "load_data", ("path:file:/data/lake/input/emp.csv",), ("table:hr.emp_text",)),
     ("hive", "load_data", ("path:file:/data/lake/input/emp2.csv",), ("table:hr.emp_text",)),
     ("hive", "insert", ("table:hr.emp_text",), ("table:hr.emp_parquet",)),
@@ -113,7 +109,6 @@ CASES = [
     ),
     ("hive", "insert", ("table:hr.emp_text",), ("table:hr.emp_part",)),
     ("hive", "drop_table", (), ("table:hr.emp_parquet",)),
-    ("hive", "drop_database", (), ("database:hr",)),
     # ---- JDBC: URLs redacted in plans, known for a JDBC catalog
     ("jdbc", "write_path", (), ("jdbc:redacted#customers",)),
     ("jdbc", "write_path", ("jdbc:redacted#customers",), (f"{LAKE}/from_jdbc",)),
@@ -145,6 +140,29 @@ def cases_by_version():
 @pytest.mark.parametrize(("scenario", "version", "op", "reads", "writes"), list(cases_by_version()))
 def test_lineage(scenario, version, op, reads, writes):
     assert_lineage(scenario, version, op, reads, writes)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        (
+            "ddl",
+            [("create_database", "sales"), ("alter_database", "sales"), ("drop_database", "sales")],
+        ),
+        ("hive", [("create_database", "hr"), ("drop_database", "hr")]),
+    ],
+)
+def test_database_ddl_names_its_database_as_target_not_as_a_dataset(scenario, version, expected):
+    """A database is no dataset (Atlas: hive_db is an Asset, not a DataSet): the query acts on
+    it, it neither reads nor writes it."""
+    queries = [q for q in application(scenario, version).queries if q.target is not None]
+    assert [(q.operation, q.target.id) for q in queries] == [
+        (op, f"database:{db}") for op, db in expected
+    ]
+    assert all(not q.inputs and not q.outputs for q in queries)
+    every = [d for q in application(scenario, version).queries for d in (*q.inputs, *q.outputs)]
+    assert not [d.id for d in every if d.kind == "database"]
 
 
 @pytest.mark.parametrize("version", VERSIONS)

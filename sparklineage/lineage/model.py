@@ -51,6 +51,9 @@ class Query:
     end: int | None
     inputs: tuple[Dataset, ...]
     outputs: tuple[Dataset, ...]
+    # The database of database DDL: what the query acts on, not a dataset it read or wrote (a
+    # database is no DataSet in Atlas's model, and a process may only point at DataSets).
+    target: Dataset | None = None
     columns: tuple[ColumnLineage, ...] = ()
     plan: bytes = b""  # the root execution's plan text, zlib-compressed (see plan_text)
     unsupported: tuple[str, ...] = ()

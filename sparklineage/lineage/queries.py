@@ -252,6 +252,9 @@ class LineageCollector:
                 outputs = merge_datasets([*outputs, *sinks])
             operation = "stream_write"
         outputs, renamed = _fold_write_paths_into_tables(operation, outputs)
+        target = next((d for d in outputs if d.kind == "database"), None)
+        inputs = tuple(d for d in inputs if d.kind != "database")
+        outputs = tuple(d for d in outputs if d.kind != "database")
         notes: list[str] = [w for m in members for w in m.column_warnings]
         inputs = self._resolve(inputs, notes)
         error = next((m.error for m in members if m.error), None)
@@ -266,6 +269,7 @@ class LineageCollector:
             end=root.end,
             inputs=inputs,
             outputs=outputs,
+            target=target,
             columns=_columns(members, renamed),
             unsupported=tuple(sorted(set().union(*(m.unsupported for m in members)))),
             warnings=_warnings(effects, inputs, outputs, notes),

@@ -61,6 +61,7 @@ def query_entry(query: Query, *, plans: bool = False) -> dict[str, Any]:
         "end": iso_time(query.end),
         "inputs": [dataset_entry(d) for d in query.inputs],
         "outputs": [dataset_entry(d) for d in query.outputs],
+        "target": dataset_entry(query.target) if query.target else None,
         "columns": [column_entry(c) for c in query.columns],
         "unsupported": list(query.unsupported),
         "warnings": list(query.warnings),

@@ -48,4 +48,5 @@ def _query_line(query: Query) -> str:
     writes = ", ".join(d.id for d in query.outputs) or "–"
     status = "" if query.status == "succeeded" else f" [{query.status}]"
     unsupported = f"  (unsupported: {', '.join(query.unsupported)})" if query.unsupported else ""
-    return f"  #{query.execution_id} {query.operation}{status}: {reads} → {writes}{unsupported}"
+    edges = query.target.id if query.target else f"{reads} → {writes}"
+    return f"  #{query.execution_id} {query.operation}{status}: {edges}{unsupported}"
