@@ -67,8 +67,15 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
     that reach the command as one ``mapping`` argument."""
 
     @functools.wraps(command)
-    def with_mapping(cluster_name: str, spark_types: bool, rollup: bool, **kwargs: Any) -> None:
-        mapping = MappingOptions(cluster=cluster_name, spark_types=spark_types, rollup=rollup)
+    def with_mapping(
+        cluster_name: str, spark_types: bool, rollup: bool, all_processes: bool, **kwargs: Any
+    ) -> None:
+        mapping = MappingOptions(
+            cluster=cluster_name,
+            spark_types=spark_types,
+            rollup=rollup,
+            all_processes=all_processes,
+        )
         command(mapping=mapping, **kwargs)
 
     options = [
@@ -76,14 +83,22 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
             "--cluster-name",
             default="primary",
             show_default=True,
-            help="Cluster part of Hive qualifiedNames (db.table@cluster).",
+            help="Cluster part of Hive qualifiedNames (db.table@cluster): the name Purview's "
+            "Hive scanner gives your metastore (docs/purview.md).",
         ),
         click.option(
             "--spark-types",
             is_flag=True,
-            help="Tables as spark_table/spark_db, not hive_table/hive_db.",
+            help="Tables as spark_table/spark_db, not hive_table/hive_db "
+            "(run `typedefs --spark-types` once).",
         ),
         click.option("--rollup", is_flag=True, help="One process per application, not per query."),
+        click.option(
+            "--all-processes",
+            is_flag=True,
+            help="Also queries with neither inputs nor outputs (reads of temporary views, "
+            "collects): left out by default, they show as empty boxes.",
+        ),
     ]
     for option in reversed(options):  # decorators apply bottom-up: keep the listed order
         with_mapping = option(with_mapping)
@@ -273,6 +288,14 @@ def _batch_limits(command: Callable[..., None]) -> Callable[..., None]:
     )(with_limits)
 
 
+_collection_option = click.option(
+    "--collection",
+    metavar="ID",
+    help="Purview collection (its id, e.g. the 6-letter id in the portal URL) the entities "
+    "go to; without it, new entities land in the account's root collection.",
+)
+
+
 def _password() -> str:
     """From the environment, else asked for on a terminal (never taken from arguments)."""
     password = os.environ.get("SPARKLINEAGE_ATLAS_PASSWORD")
@@ -285,20 +308,31 @@ def _password() -> str:
 
 @cli.command(short_help="Create or update the Atlas types sparklineage uses.")
 @_endpoint
+@click.option(
+    "--spark-types",
+    is_flag=True,
+    help="Also spark_table and spark_db, for uploads with --spark-types.",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
-def typedefs(client: AtlasClient, dry_run: bool) -> None:
+def typedefs(client: AtlasClient, spark_types: bool, dry_run: bool) -> None:
     """Create the types sparklineage uploads (spark_application, spark_process with a
     columnMapping attribute, and their relationship) where missing, update them where they
-    differ, and leave the rest alone. Run once per catalog, and after upgrades.
+    differ, and leave the rest alone. Run once per catalog, and after upgrades: `upload`
+    and `sync` stop before sending anything while these types are missing or older.
+
+    Datasets are uploaded as the types Purview's scanners and Apache Atlas's Hadoop models
+    already define (hive_table, azure_datalake_gen2_path, …); with --spark-types, tables and
+    databases become spark_table and spark_db, which Purview lacks: this creates them.
 
     \b
     Examples:
       sparklineage typedefs --purview-account contoso --dry-run
       sparklineage typedefs --endpoint http://localhost:21000/api/atlas/v2 --auth basic --user admin
+      sparklineage typedefs --purview-account contoso --spark-types
     """
     from sparklineage.atlas.upload import sync_typedefs
 
-    created, updated = sync_typedefs(client, dry_run=dry_run)
+    created, updated = sync_typedefs(client, dry_run=dry_run, spark_types=spark_types)
     verb = "would " if dry_run else ""
     for name in created:
         click.echo(f"{verb}create {name}")
@@ -313,10 +347,12 @@ def typedefs(client: AtlasClient, dry_run: bool) -> None:
 @_endpoint
 @_mapping_options
 @_batch_limits
+@_collection_option
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Say what would be created, updated and deleted (asks the server; changes nothing).",
+    help="Read the catalog and say, entity by entity, what would be created, updated (which "
+    "attributes), moved, deleted or left unchanged; send nothing.",
 )
 @_strict_option
 @_progress_option
@@ -325,35 +361,49 @@ def upload(
     client: AtlasClient,
     mapping: MappingOptions,
     limits: BatchLimits,
+    collection: str | None,
     dry_run: bool,
     strict: bool,
     progress: bool | None,
 ) -> None:
     """Upload lineage: datasets, one spark_application per application and one spark_process
-    per query, column mapping included; DROP and RENAME applied to the catalog's entities.
-    Uploading the same logs again changes nothing. Run `sparklineage typedefs` once first.
+    per query, column mapping included; RENAME moves the table's entity, DROP soft-deletes it.
+    Run `sparklineage typedefs` once first: without its types nothing is sent.
+
+    The catalog is read first and only what differs is sent: uploading the same logs again
+    sends nothing and changes nothing (no entity, active or deleted, is added; no attribute
+    changes). Datasets the catalog already holds (scanned assets) are left as they are. A
+    report without plan text (written without --plans) leaves the plan text in the catalog
+    alone. Names Spark cut and queries with neither inputs nor outputs are not uploaded.
 
     LOG_OR_REPORT is anything `extract` reads, or a JSON report written by `extract`.
 
     \b
     Examples:
       sparklineage upload /var/log/spark-events --purview-account contoso
+      sparklineage upload /var/log/spark-events --purview-account contoso --dry-run
       sparklineage upload report.json --auth basic --user admin \\
           --endpoint http://atlas:21000/api/atlas/v2
 
-    Exit status: 0 when everything landed, 3 when some logs or batches failed (the rest
-    landed), 2 on usage errors.
+    Exit status: 0 when everything landed, 3 when some logs or entities failed (the rest
+    landed; each refused entity is named with the catalog's error), 2 on usage errors
+    (types missing included).
     """
-    from sparklineage.atlas.upload import preview
-    from sparklineage.atlas.upload import upload as upload_plan
+    from sparklineage.atlas.upload import check_types, prepare, summary_line
+    from sparklineage.atlas.upload import upload as upload_changes
 
     report, partial = _report_of(paths, strict=strict, progress=progress)
     plan = plan_upload(report, mapping)
+    check_types(client, plan)
+    changes = prepare(client, plan)
+    for line in changes.left_out:
+        click.echo(f"sparklineage: {line}", err=True)
     if dry_run:
-        for verb, type_name, qualified_name in preview(client, plan):
-            click.echo(f"{verb} {type_name} {qualified_name}")
+        for change in changes.entities:
+            click.echo(change.line())
+        click.echo(summary_line(changes.count(), " (dry run: nothing sent)"), err=True)
         return
-    result = upload_plan(client, plan, limits)
+    result = upload_changes(client, changes, limits, collection)
     for failure in result.failures:
         click.echo(f"sparklineage: error: {failure}", err=True)
     click.echo(result.summary(), err=True)
@@ -406,6 +456,7 @@ def upload(
     help="Option for the fsspec filesystem of a URL SOURCE (e.g. account_name=…). Repeatable.",
 )
 @_batch_limits
+@_collection_option
 @_strict_option
 @_progress_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron mail).")
@@ -422,6 +473,7 @@ def sync(
     dry_run: bool,
     storage_options: Sequence[str],
     limits: BatchLimits,
+    collection: str | None,
     strict: bool,
     progress: bool | None,
     quiet: bool,
@@ -467,6 +519,7 @@ def sync(
         strict=strict,
         mapping=mapping,
         limits=limits,
+        collection=collection,
     )
     state_path = state or default_state_path()
     say = (lambda _line: None) if quiet else click.echo

@@ -58,6 +58,13 @@ class AtlasError(SparkLineageError):
         self.code = code
 
 
+class CatalogUnreachableError(AtlasError):
+    """The catalog endpoint did not answer (connections failing, or throttled or failing
+    past the retry budget): nothing more is tried this run, the next one tries again."""
+
+    exit_code = ExitCode.PARTIAL
+
+
 class LogReadError(SparkLineageError):
     """One event log could not be read (whole or in part); others may still be fine."""
 

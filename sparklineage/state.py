@@ -36,7 +36,7 @@ import orjson
 
 from sparklineage.errors import StateLockedError, UsageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the types table
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs (
     target TEXT NOT NULL, location TEXT NOT NULL, fingerprint TEXT NOT NULL,
@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS pending (
     target TEXT NOT NULL, app_key TEXT NOT NULL,
     digests TEXT NOT NULL, deletes TEXT NOT NULL, started_at REAL NOT NULL,
     PRIMARY KEY (target, app_key));
+CREATE TABLE IF NOT EXISTS types (
+    target TEXT NOT NULL, type_name TEXT NOT NULL, version TEXT NOT NULL,
+    checked_at REAL NOT NULL, PRIMARY KEY (target, type_name));
 """
 
 
@@ -122,6 +125,25 @@ class SyncState:
                     orjson.dumps(upload.deletes).decode(),
                     time.time(),
                 ),
+            )
+
+    def checked_types(self, version: str) -> set[str]:
+        """The types a run already found in the catalog, as sparklineage ``version`` of its
+        typedefs wants them (a new version checks again)."""
+        try:
+            rows = self._db.execute(
+                "SELECT type_name FROM types WHERE target = ? AND version = ?",
+                (self.target, version),
+            )
+            return {name for (name,) in rows}
+        except sqlite3.OperationalError:  # an older state opened read-only: no such table
+            return set()
+
+    def remember_types(self, names: Iterable[str], version: str) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO types VALUES (?, ?, ?, ?)",
+                [(self.target, name, version, time.time()) for name in names],
             )
 
     def land(self, app_key: str, digests: dict[str, str]) -> None:
@@ -206,8 +228,10 @@ def _prepare(connection: sqlite3.Connection, path: Path, *, writable: bool) -> N
                 f"(schema {version}); upgrade, or point --state at another file"
             )
         if version < SCHEMA_VERSION:
-            if not writable:
+            if not writable and version == 0:
                 raise sqlite3.DatabaseError("no sync tables")
+            if not writable:
+                return  # an older state, read as it is: what it lacks reads as empty
             connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{path}: not a sparklineage sync state ({exc})") from None

@@ -31,11 +31,22 @@ from typing import Any
 import orjson
 
 from sparklineage.application import read_application
+from sparklineage.atlas import typedefs
 from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.datasets import AtlasDataset
-from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
-from sparklineage.atlas.upload import BatchLimits, UploadResult, send_deletes, send_entities
+from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, application_key, plan_upload
+from sparklineage.atlas.upload import (
+    BatchLimits,
+    Changes,
+    UploadResult,
+    check_types,
+    prepare,
+    send_deletes,
+    send_entities,
+    summary_line,
+)
 from sparklineage.errors import (
+    CatalogUnreachableError,
     FetchError,
     LogReadError,
     LogVanishedError,
@@ -57,6 +68,7 @@ class SyncOptions:
     strict: bool = False
     mapping: MappingOptions = field(default_factory=MappingOptions)
     limits: BatchLimits = field(default_factory=BatchLimits)
+    collection: str | None = None  # Purview collection the entities go to
 
 
 @dataclass
@@ -178,6 +190,8 @@ class Syncer:
         self.summary = SyncSummary()
         self._say = say
         self._warn = warn
+        self._types_version = _typedefs_version()
+        self._checked_types = state.checked_types(self._types_version)
 
     def run(
         self, sources: Iterable[Source], on_progress: Callable[[int, int], None]
@@ -279,13 +293,15 @@ class Syncer:
             return
         for problem in extraction.problems:
             self._warn(problem)
-        known = any(self.state.knows_application(_app_key(a)) for a in extraction.applications)
+        known = any(
+            self.state.knows_application(application_key(a)) for a in extraction.applications
+        )
         landed = []
         for app in extraction.applications:
             digests = self._land_application(app)
             if digests is None:
                 return  # counted as failed; the log is taken again next run
-            landed.append((_app_key(app), digests))
+            landed.append((application_key(app), digests))
         if extraction.problems:
             self.summary.failed += 1
         elif landed:
@@ -297,7 +313,7 @@ class Syncer:
 
     def _land_application(self, app: dict[str, Any]) -> dict[str, str] | None:
         """Send what is new of one application; the digests it landed, or None on failure."""
-        key = _app_key(app)
+        key = application_key(app)
         landed = self.state.landed_digests(key)
         queries, digests = _changed_queries(app, landed, rollup=self.options.mapping.rollup)
         if not queries and self.state.knows_application(key):
@@ -305,20 +321,41 @@ class Syncer:
         report = {"schema": SCHEMA, "applications": [{**app, "queries": queries}]}
         plan = plan_upload(report, self.options.mapping)
         self.summary.queries += len(queries)
+        try:
+            self._check_types(plan)
+            changes = prepare(self.client, plan)
+        except CatalogUnreachableError as exc:
+            self._fail(_described(app), UploadResult(failures=[str(exc)], unreachable=True))
+            return None
         if self.options.dry_run:
-            self._say(f"would send {_described(app)}: {_plan_size(plan, len(queries))}")
+            counts = summary_line(changes.count())
+            self._say(f"would send {_described(app)}: {len(queries)} queries; {counts}")
             return digests
-        return digests if self._upload(key, plan, digests, _described(app), len(queries)) else None
+        return (
+            digests if self._upload(key, changes, digests, _described(app), len(queries)) else None
+        )
+
+    def _check_types(self, plan: AtlasPlan) -> None:
+        """Once per catalog and typedefs version (the state remembers): stop before sending
+        anything when a type the plan needs is missing."""
+        needed = plan.type_names() - self._checked_types
+        if not needed:
+            return
+        check_types(self.client, plan)
+        self._checked_types |= needed
+        if not self.options.dry_run:
+            self.state.remember_types(needed, self._types_version)
 
     def _upload(
-        self, key: str, plan: AtlasPlan, digests: dict[str, str], described: str, queries: int
+        self, key: str, changes: Changes, digests: dict[str, str], described: str, queries: int
     ) -> bool:
         """Entities, then (journaled) deletes; True when everything landed."""
-        result = send_entities(self.client, plan, self.options.limits)
-        if not result.failures and plan.deletes:
-            deletes = [(d.type_name, d.qualified_name) for d in plan.deletes]
+        options = self.options
+        result = send_entities(self.client, changes, options.limits, options.collection)
+        if not result.failures and changes.deletes:
+            deletes = [(d.type_name, d.qualified_name) for d in changes.deletes]
             self.state.begin_deletes(PendingUpload(key, digests, deletes))
-            send_deletes(self.client, plan.deletes, result)
+            send_deletes(self.client, changes.deletes, result)
         self._add(result)
         if result.failures:
             self._fail(described, result)
@@ -359,13 +396,15 @@ def _end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
-def _app_key(app: dict[str, Any]) -> str:
-    return f"{app['id']}/{app['attempt']}" if app.get("attempt") else app["id"]
+def _typedefs_version() -> str:
+    """What the types check remembers: sparklineage's typedefs as this version has them."""
+    defs = orjson.dumps(typedefs.typedefs(spark_types=True), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(defs).hexdigest()[:16]
 
 
 def _described(app: dict[str, Any]) -> str:
     name = f" ({app['name']})" if app.get("name") else ""
-    return f"{_app_key(app)}{name}"
+    return f"{application_key(app)}{name}"
 
 
 def _changed_queries(
@@ -382,11 +421,6 @@ def _changed_queries(
     if rollup and changed:
         changed = list(app["queries"])
     return changed, digests
-
-
-def _plan_size(plan: AtlasPlan, queries: int) -> str:
-    entities = len(plan.datasets) + len(plan.applications) + len(plan.processes)
-    return f"{queries} queries, {entities} entities, {len(plan.deletes)} deletes"
 
 
 _AGE_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

@@ -56,7 +56,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -943,6 +943,64 @@ class EntityStore:
         if isinstance(qualified_name, str):
             self._active[(entity.type_name, qualified_name)] = entity.guid
 
+    def get_bulk_by_unique(self, type_name: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        """``GET entity/bulk/uniqueAttribute/type/{type}?attr_N:qualifiedName=…``: the ACTIVE
+        entities found, the others left out without an error; nothing found is ``{}``
+        (EntityGraphRetriever.getEntitiesByUniqueAttributes, AtlasEntitiesWithExtInfo with
+        null lists left out)."""
+        self._entity_type(type_name)
+        names = [
+            v
+            for k, values in query.items()
+            if re.fullmatch(r"attr_\d+:qualifiedName", k)
+            for v in values
+        ]
+        found = [self.find_active(type_name, name) for name in names]
+        entities = [self.render(self._entities[g]) for g in dict.fromkeys(found) if g]
+        return {"entities": entities} if entities else {}
+
+    def update_by_unique(
+        self, type_name: str, unique: dict[str, str], payload: Json
+    ) -> dict[str, Any]:
+        """``PUT entity/uniqueAttribute/type/{type}?attr:qualifiedName=…`` with
+        ``{"entity": …}``: a partial update of the primitive attributes given, the guid kept
+        (AtlasEntityStoreV2.updateByUniqueAttributes; Atlas's Hive hook renames tables so).
+        References in the body are not supported here."""
+        self._entity_type(type_name)
+        guid = self.find_active(type_name, unique.get("qualifiedName"))
+        if guid is None:
+            raise _not_found_by_unique(type_name, unique)
+        body = payload.get("entity") if isinstance(payload, dict) else None
+        if not isinstance(body, dict):
+            raise _invalid_parameters("entity is missing")
+        stored = self._entities[guid]
+        declared = self.types.attributes(stored.type_name)
+        values, messages = dict(stored.values), []
+        for name, value in _mapping(body, "attributes").items():
+            if name in declared:
+                field_name = f"{stored.type_name}.{name}"
+                self._check_value(declared[name][1]["typeName"], value, field_name, messages)
+                values[name] = value
+        if messages:
+            raise AtlasError(
+                404,
+                "ATLAS-404-00-007",
+                f"Invalid instance creation/updation parameters passed : {messages[0]}",
+            )
+        holder = self.find_active(stored.type_name, values.get("qualifiedName"))
+        if holder not in (None, guid):
+            raise AtlasError(
+                400,
+                "ATLAS-400-00-05C",
+                f"attribute qualifiedName is unique: {values['qualifiedName']} is taken",
+            )
+        if self._same(stored, values):
+            return {}
+        del self._active[(stored.type_name, str(stored.values.get("qualifiedName")))]
+        stored.values, stored.version, stored.update_time = values, stored.version + 1, _now_ms()
+        self._index(stored)
+        return {"mutatedEntities": {"PARTIAL_UPDATE": [self.header(stored)]}}
+
     # -- delete ----------------------------------------------------------------------------
 
     def delete_by_unique(
@@ -1135,6 +1193,7 @@ class _Fault:
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     where: str | None = None
+    method: str | None = None
 
 
 def _parse_fault(fault: tuple[Any, ...], where: str | None) -> _Fault:
@@ -1189,6 +1248,7 @@ class AtlasServer(LocalServer):
         self._types = TypeRegistry()
         self._store = EntityStore(self._types, strict_relationships)
         self._faults: list[_Fault] = []
+        self._refused: dict[str, str] = {}  # qualifiedName -> error code, see refuse()
         self._requests: list[tuple[str, str]] = []
         self._sizes: list[int] = []
         self._bodies: list[bytes] = []
@@ -1216,10 +1276,25 @@ class AtlasServer(LocalServer):
 
     # -- test-facing state -----------------------------------------------------------------
 
-    def add_faults(self, *faults: tuple[Any, ...], path_contains: str | None = None) -> None:
+    def refuse(self, qualified_name: str, code: str = "ATLAS-400-00-01A") -> None:
+        """From now on, answer 400 to every bulk request holding an entity of this
+        qualifiedName, as a catalog refuses one bad entity and with it the whole request."""
+        with self._lock:
+            self._refused[qualified_name] = code
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every entity, deleted ones too, exactly as GET by guid answers it (versions and
+        update times included): two equal snapshots mean nothing changed at all."""
+        with self._lock:
+            return [self._store.render(e) for e in self._store.all()]
+
+    def add_faults(
+        self, *faults: tuple[Any, ...], path_contains: str | None = None, method: str | None = None
+    ) -> None:
         """Queue failures, each consumed by one request (in order; with ``path_contains``,
-        only by a request whose percent-decoded path and query contain that text)."""
-        parsed = [_parse_fault(f, path_contains) for f in faults]
+        only by a request whose percent-decoded path and query contain that text; with
+        ``method``, only by a request of that method)."""
+        parsed = [replace(_parse_fault(f, path_contains), method=method) for f in faults]
         with self._lock:
             self._faults.extend(parsed)
 
@@ -1318,7 +1393,7 @@ class AtlasServer(LocalServer):
             self._sizes.append(len(body))
             self._bodies.append(body)
             for i, fault in enumerate(self._faults):
-                if fault.where is None or fault.where in path:
+                if (fault.where is None or fault.where in path) and fault.method in (None, method):
                     return self._faults.pop(i)
         return None
 
@@ -1345,6 +1420,13 @@ class AtlasServer(LocalServer):
             failure = AtlasError(500, "ATLAS-500-00-001", f"Internal server error {error!r}")
             return 500, failure.body(), {}
 
+    def _check_refused(self, payload: Json) -> None:
+        entities = payload.get("entities") if isinstance(payload, dict) else None
+        for entity in entities if isinstance(entities, list) else []:
+            name = _qualified_name(entity) if isinstance(entity, dict) else None
+            if isinstance(name, str) and name in self._refused:
+                raise AtlasError(400, self._refused[name], f"entity {name} is refused")
+
     def _route(self, method: str, path: str, query: dict[str, list[str]], payload: Json) -> Json:
         """Dispatch on method and path below the base path."""
         if not path.startswith(self.base_path + "/"):
@@ -1365,9 +1447,14 @@ class AtlasServer(LocalServer):
                     raise _typename_not_found(name)
                 return d
             case "POST", ["entity", "bulk"]:
+                self._check_refused(payload)
                 return self._store.bulk(payload)
             case "GET", ["entity", "uniqueAttribute", "type", type_name]:
                 return self._store.get_by_unique(type_name, unique)
+            case "GET", ["entity", "bulk", "uniqueAttribute", "type", type_name]:
+                return self._store.get_bulk_by_unique(type_name, query)
+            case "PUT", ["entity", "uniqueAttribute", "type", type_name]:
+                return self._store.update_by_unique(type_name, unique, payload)
             case "DELETE", ["entity", "uniqueAttribute", "type", type_name]:
                 return self._store.delete_by_unique(type_name, unique, self._strict_delete)
             case "GET", ["entity", "guid", guid]:

@@ -89,11 +89,36 @@ def test_what_the_application_left_dropped_or_renamed_is_deleted(version):
     """The ddl fixture renames orders_copy to orders_archive, then drops everything."""
     plan = plan_upload(report_document([application("ddl", version)]), MappingOptions())
     assert {(d.type_name, d.qualified_name) for d in plan.deletes} == {
-        ("hive_table", "sales.orders_copy@primary"),
-        ("hive_table", "sales.orders_archive@primary"),
+        ("hive_table", "sales.orders_archive@primary"),  # the renamed orders_copy: one entity
         ("hive_table", "sales.events@primary"),
         ("hive_db", "sales@primary"),  # (its CASCADE drop of sales.orders is not in the log)
     }
+    assert [(a.qualified_name, b.qualified_name) for a, b in plan.moves] == [
+        ("sales.orders_copy@primary", "sales.orders_archive@primary")
+    ]
+    referenced = {
+        r["uniqueAttributes"]["qualifiedName"]
+        for p in plan.processes
+        for r in (*p["attributes"]["inputs"], *p["attributes"]["outputs"])
+    }
+    assert "sales.orders_copy@primary" not in referenced  # earlier queries: under its new name
+
+
+@pytest.mark.parametrize("spark_types", [False, True])
+@pytest.mark.parametrize("scenario", ["ddl", "hive"])
+def test_processes_point_at_datasets_only_never_at_databases(scenario, spark_types):
+    """Atlas's Process.inputs/outputs take DataSets; hive_db is an Asset. The database of
+    database DDL is still an entity of the plan, created or deleted."""
+    report = report_document([application(scenario, "3.5")])
+    plan = plan_upload(report, MappingOptions(spark_types=spark_types))
+    refs = [
+        r["typeName"]
+        for p in plan.processes
+        for r in (*p["attributes"]["inputs"], *p["attributes"]["outputs"])
+    ]
+    assert refs and not {"hive_db", "spark_db"} & set(refs)
+    databases = [k for k in plan.datasets if k[0] in ("hive_db", "spark_db")]
+    assert databases
 
 
 def test_only_what_stays_dropped_is_deleted():

@@ -338,11 +338,12 @@ def test_parallel_reading_lands_the_same_catalog(tmp_path, catalog, reference):
 def test_dry_run_sends_and_records_nothing(tmp_path, catalog):
     events = copy_logs(tmp_path / "events", ("dml", "ddl"))
     state = tmp_path / "state.sqlite3"
-    before = catalog.request_count
+    before = [r for r in catalog.requests if r[0] != "GET"]
     dry = sync(events, catalog, state, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would send" in dry.stdout and "queries would be sent" in dry.stdout
-    assert catalog.request_count == before and not state.exists()
+    assert "created" in dry.stdout  # what the catalog lacks, read from it (GETs only)
+    assert [r for r in catalog.requests if r[0] != "GET"] == before and not state.exists()
     real = sync(events, catalog, state)
     assert "2 new" in real.stdout
 
@@ -367,10 +368,10 @@ def test_dry_run_reads_an_existing_state_given_by_a_relative_path(tmp_path, cata
 def test_a_failed_batch_is_reported_and_sent_by_the_next_run(tmp_path, catalog, reference):
     events = copy_logs(tmp_path / "events", SCENARIOS)
     state = tmp_path / "state.sqlite3"
-    catalog.add_faults(("status", 400), path_contains="/entity/bulk")
+    catalog.add_faults(("status", 500), path_contains="/entity/bulk", method="POST")
     failed = sync(events, catalog, state)
     assert failed.returncode == 3
-    assert "1 failed" in failed.stdout and "HTTP 400" in failed.stderr
+    assert "1 failed" in failed.stdout and "HTTP 500" in failed.stderr
     again = sync(events, catalog, state)
     assert again.returncode == 0, again.stderr
     assert "1 new" in again.stdout and "4 unchanged" in again.stdout

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import requests
 
-from sparklineage.errors import AtlasError, UsageError
+from sparklineage.errors import AtlasError, CatalogUnreachableError, UsageError
 
 PURVIEW_SCOPE = "https://purview.azure.net/.default"
 RETRIED_STATUSES = {429, 502, 503, 504}
@@ -70,7 +70,7 @@ class AtlasClient:
                 wait = _retry_after(response) or self._backoff(attempt)
                 failure = f"{method} {path}: HTTP {response.status_code}"
             if attempt == policy.attempts or time.monotonic() - started + wait > policy.budget:
-                raise AtlasError(f"{failure} (gave up after {attempt} attempts)")
+                raise CatalogUnreachableError(f"{failure} (gave up after {attempt} attempts)")
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 

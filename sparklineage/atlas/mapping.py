@@ -1,4 +1,5 @@
-"""A lineage report as what to send to Atlas: datasets, applications, processes, deletes.
+"""A lineage report as what a catalog should hold: datasets, applications, processes, and
+what the applications renamed and dropped.
 
 Works on the report document (``sparklineage.report/1``), so a report file and freshly read
 logs map the same way. One ``spark_application`` per application attempt (qualifiedName: the
@@ -6,21 +7,26 @@ application id, ``/attempt`` added for attempts), one ``spark_process`` per quer
 or writes a dataset (``<application>/<executionId>``), linked to its application; or, with
 ``rollup``, one process per application, the shape the JVM connector had.
 
-Processes point at datasets by unique attribute, and datasets are sent in earlier requests
-(Atlas resolves such references only against entities already stored). What the application
-left dropped (DROP TABLE/VIEW/DATABASE, and the old name of a RENAME) is soft-deleted by unique
-attribute at the end; a name dropped and created again is left alone.
+Datasets are followed as catalog entities through the queries, in order: a RENAME moves the
+entity to its new name (earlier queries' processes then point at it under that name, as Atlas's
+Hive hook keeps a renamed table's guid and history); a DROP marks it gone, a later write of
+the name brings it back. What is known only as a name Spark cut, and queries left with neither
+inputs nor outputs, are left out (counted in the plan). Nothing here talks to a catalog: what
+of this plan must really be sent is decided in :mod:`sparklineage.atlas.upload`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from sparklineage.atlas.datasets import AtlasDataset, atlas_dataset
+
+Key = tuple[str, str]  # (typeName, qualifiedName): how Atlas tells entities apart
 
 _DROPS = {"drop_table", "drop_view", "drop_database"}
 
@@ -30,98 +36,210 @@ class MappingOptions:
     cluster: str = "primary"
     spark_types: bool = False  # spark_table / spark_db instead of the scanners' hive types
     rollup: bool = False  # one process per application
+    all_processes: bool = False  # also queries with neither inputs nor outputs
 
 
 @dataclass
 class AtlasPlan:
-    """Everything one upload does, in the order it must be done."""
+    """Everything one upload means, before the catalog is asked what it already holds."""
 
-    datasets: dict[tuple[str, str], AtlasDataset] = field(default_factory=dict)
+    datasets: dict[Key, AtlasDataset] = field(default_factory=dict)  # databases too
     applications: list[dict[str, Any]] = field(default_factory=list)
     processes: list[dict[str, Any]] = field(default_factory=list)
-    dropped: dict[tuple[str, str], AtlasDataset] = field(default_factory=dict)
+    dropped: dict[Key, AtlasDataset] = field(default_factory=dict)  # gone at the end
+    moves: list[tuple[AtlasDataset, AtlasDataset]] = field(default_factory=list)  # renames
+    truncated: list[str] = field(default_factory=list)  # dataset ids Spark cut: not assets
+    empty_processes: int = 0  # queries with neither inputs nor outputs, left out
 
     @property
     def deletes(self) -> list[AtlasDataset]:
         return list(self.dropped.values())
 
+    def type_names(self) -> set[str]:
+        """Every entity type the plan would send."""
+        entities = [*self.applications, *self.processes]
+        return {d.type_name for d in self.datasets.values()} | {e["typeName"] for e in entities}
+
     def payloads(self) -> dict[str, Any]:
-        """The plan as JSON, for ``extract --format atlas`` and ``--dry-run``."""
+        """The plan as JSON, for ``extract --format atlas``."""
         return {
             "datasets": {"entities": [d.entity() for d in self.datasets.values()]},
             "applications": {"entities": self.applications},
             "processes": {"entities": self.processes},
+            "moves": [{"from": a.reference(), "to": b.reference()} for a, b in self.moves],
             "deletes": [d.reference() for d in self.deletes],
+            "left_out": {"truncated": self.truncated, "empty_processes": self.empty_processes},
         }
 
 
 def plan_upload(report: dict[str, Any], options: MappingOptions) -> AtlasPlan:
-    """The Atlas plan of a whole report."""
+    """The Atlas plan of a whole report, its applications in the report's order."""
     plan = AtlasPlan()
+    entities = _Entities()
     for app in report["applications"]:
-        _map_application(app, options, plan)
+        _map_application(app, options, entities, plan)
+    entities.settle(plan)
     return plan
 
 
-def _map_application(app: dict[str, Any], options: MappingOptions, plan: AtlasPlan) -> None:
-    app_qn = app["id"] if not app.get("attempt") else f"{app['id']}/{app['attempt']}"
+class _Entities:
+    """Which catalog entity each dataset name stands for, query after query.
+
+    An entity is born under the first name it is met with; a rename rebinds it to the new
+    name; a drop unbinds it. Processes are built once every query was walked, so they point
+    at each entity under the name it ends with.
+    """
+
+    def __init__(self) -> None:
+        self._bound: dict[Key, int] = {}  # name -> entity
+        self.first: list[AtlasDataset] = []  # entity -> the name it was first met under
+        self.last: list[AtlasDataset] = []  # entity -> the name it ends with
+        self.gone: list[bool] = []
+
+    def of(self, dataset: AtlasDataset) -> int:
+        """The entity a name stands for now (a new one if none does)."""
+        key = _key(dataset)
+        if key not in self._bound:
+            self._bound[key] = len(self.first)
+            self.first.append(dataset)
+            self.last.append(dataset)
+            self.gone.append(False)
+        return self._bound[key]
+
+    def written(self, entity: int) -> None:
+        self.gone[entity] = False
+
+    def renamed(self, old: AtlasDataset, new: AtlasDataset) -> int:
+        entity = self.of(old)
+        del self._bound[_key(old)]
+        self._bound[_key(new)] = entity
+        self.last[entity] = new
+        self.gone[entity] = False
+        return entity
+
+    def dropped(self, entity: int) -> None:
+        self.gone[entity] = True
+        self._bound.pop(_key(self.last[entity]), None)
+
+    def settle(self, plan: AtlasPlan) -> None:
+        """Every entity into the plan under its last name; renames as moves; what ends
+        dropped (and no other entity of its name lives on) as deletes."""
+        alive = {_key(d) for d, gone in zip(self.last, self.gone, strict=True) if not gone}
+        for first, last, gone in zip(self.first, self.last, self.gone, strict=True):
+            plan.datasets.setdefault(_key(last), last)
+            if _key(first) != _key(last):
+                plan.moves.append((first, last))
+            if gone and _key(last) not in alive:
+                plan.dropped[_key(last)] = last
+
+
+@dataclass
+class _Mapped:
+    """One query with its datasets as entities (resolved to names once all are walked)."""
+
+    query: dict[str, Any]
+    inputs: list[int]
+    outputs: list[int]
+    ids: dict[str, int]  # report dataset id -> entity, for the column mapping
+
+
+def _map_application(
+    app: dict[str, Any], options: MappingOptions, entities: _Entities, plan: AtlasPlan
+) -> None:
+    app_qn = application_key(app)
     plan.applications.append(_application_entity(app, app_qn))
-    queries = [q for q in app["queries"] if q["inputs"] or q["outputs"]]
-    for query in queries:  # query by query, also when rolled up: a later write undoes a drop
-        inputs = _datasets(query["inputs"], options, plan)
-        outputs = _datasets(query["outputs"], options, plan)
-        _track_drops(query, inputs, outputs, plan)
-        if not options.rollup:
-            plan.processes.append(_process_entity(app, app_qn, query, inputs, outputs))
-    if options.rollup and queries:
-        rolled = _rolled_up(queries)
-        inputs = _datasets(rolled["inputs"], options, plan)
-        outputs = _datasets(rolled["outputs"], options, plan)
-        plan.processes.append(_process_entity(app, app_qn, rolled, inputs, outputs))
+    mapped = [_walk(query, options, entities, plan) for query in app["queries"]]
+    if options.rollup:
+        mapped = [_rolled_up(mapped)] if mapped else []
+    for item in mapped:
+        inputs = _named(item.inputs, entities)
+        outputs = _named(item.outputs, entities)
+        if item.query["operation"] == "rename_table":  # one entity, moved: it is the output
+            inputs = [d for d in inputs if d not in outputs]
+        if not (inputs or outputs or options.all_processes):
+            plan.empty_processes += 1
+            continue
+        qualified = {i: entities.last[e].qualified_name for i, e in item.ids.items()}
+        columns = column_mapping(item.query, qualified)
+        plan.processes.append(_process_entity(app, app_qn, item.query, inputs, outputs, columns))
 
 
-def _rolled_up(queries: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
+def application_key(app: dict[str, Any]) -> str:
+    """An application attempt's qualifiedName, and its key in the sync state."""
+    return f"{app['id']}/{app['attempt']}" if app.get("attempt") else app["id"]
+
+
+def _walk(
+    query: dict[str, Any], options: MappingOptions, entities: _Entities, plan: AtlasPlan
+) -> _Mapped:
+    """A query's datasets as entities, renames and drops applied (successful queries only)."""
+    inputs = _datasets(query["inputs"], options, plan)
+    outputs = _datasets(query["outputs"], options, plan)
+    target = _datasets([query["target"]] if query.get("target") else [], options, plan)
+    succeeded = query["status"] == "succeeded"
+    operation = query["operation"]
+    if operation == "rename_table" and succeeded and len(inputs) == len(outputs) == 1:
+        moved = entities.renamed(inputs[0], outputs[0])
+        ids = {inputs[0].report_id: moved, outputs[0].report_id: moved}
+        return _Mapped(query, [moved], [moved], ids)
+    read = [entities.of(d) for d in inputs]
+    written = [entities.of(d) for d in (*outputs, *target)]
+    ids = {d.report_id: e for d, e in zip([*inputs, *outputs], [*read, *written], strict=False)}
+    for entity in written:
+        if not succeeded:
+            continue
+        if operation in _DROPS:
+            entities.dropped(entity)
+        else:
+            entities.written(entity)
+    return _Mapped(query, read, written[: len(outputs)], ids)
+
+
+def _rolled_up(mapped: list[_Mapped]) -> _Mapped:
+    queries = [m.query for m in mapped]
+    rolled = {
         "execution_id": "application",
         "operation": "application",
         "status": "failed" if any(q["status"] == "failed" for q in queries) else "succeeded",
         "description": "",
-        "inputs": [d for q in queries for d in q["inputs"]],
-        "outputs": [d for q in queries for d in q["outputs"]],
         "columns": [c for q in queries for c in q["columns"]],
         "start": None,
         "end": None,
     }
+    inputs = [e for m in mapped for e in m.inputs]
+    outputs = [e for m in mapped for e in m.outputs]
+    return _Mapped(rolled, inputs, outputs, {i: e for m in mapped for i, e in m.ids.items()})
 
 
 def _datasets(
     entries: Iterable[dict[str, Any]], options: MappingOptions, plan: AtlasPlan
 ) -> list[AtlasDataset]:
-    mapped = []
+    """The catalog entities of report datasets, once each; names Spark cut are no asset."""
+    mapped: dict[Key, AtlasDataset] = {}
     for entry in entries:
+        if entry.get("truncated"):
+            if entry["id"] not in plan.truncated:
+                plan.truncated.append(entry["id"])
+            continue
         dataset = atlas_dataset(
             entry["id"], cluster=options.cluster, spark_types=options.spark_types
         )
         if dataset is not None:
-            plan.datasets.setdefault((dataset.type_name, dataset.qualified_name), dataset)
-            mapped.append(dataset)
-    return mapped
+            mapped.setdefault(_key(dataset), dataset)
+    return list(mapped.values())
 
 
-def _track_drops(
-    query: dict[str, Any], inputs: list[AtlasDataset], outputs: list[AtlasDataset], plan: AtlasPlan
-) -> None:
-    """In query order: a drop (or the old name of a rename) marks a dataset gone; any other
-    write brings it back."""
-    gone = outputs if query["operation"] in _DROPS else []
-    if query["operation"] == "rename_table":
-        gone = inputs
-    if query["status"] != "succeeded":
-        gone = []
-    for dataset in outputs:
-        plan.dropped.pop((dataset.type_name, dataset.qualified_name), None)
-    for dataset in gone:
-        plan.dropped[(dataset.type_name, dataset.qualified_name)] = dataset
+def _named(entity_ids: list[int], entities: _Entities) -> list[AtlasDataset]:
+    """Entities under their last names, once each, in order."""
+    named: dict[Key, AtlasDataset] = {}
+    for entity in entity_ids:
+        dataset = entities.last[entity]
+        named.setdefault(_key(dataset), dataset)
+    return list(named.values())
+
+
+def _key(dataset: AtlasDataset) -> Key:
+    return (dataset.type_name, dataset.qualified_name)
 
 
 def _application_entity(app: dict[str, Any], app_qn: str) -> dict[str, Any]:
@@ -144,24 +262,29 @@ def _process_entity(
     query: dict[str, Any],
     inputs: list[AtlasDataset],
     outputs: list[AtlasDataset],
+    columns: str | None,
 ) -> dict[str, Any]:
     execution = query["execution_id"]
     target = outputs[0].name if outputs else "read"
+    attributes = {
+        "qualifiedName": f"{app_qn}/{execution}",
+        "name": f"{app.get('name') or app['id']} #{execution} {query['operation']} {target}",
+        "executionId": execution if isinstance(execution, int) else None,
+        "currUser": app.get("user"),
+        "operation": query["operation"],
+        "status": query["status"],
+        "details": query.get("description") or "",
+        "startTime": _epoch_millis(query.get("start")),
+        "endTime": _epoch_millis(query.get("end")),
+        "columnMapping": columns,
+        "inputs": [d.reference() for d in inputs],
+        "outputs": [d.reference() for d in outputs],
+    }
+    if "plan" in query:  # a report written without --plans leaves the catalog's plan alone
+        attributes["sparkPlanDescription"] = query["plan"]
     return {
         "typeName": "spark_process",
-        "attributes": {
-            "qualifiedName": f"{app_qn}/{execution}",
-            "name": f"{app.get('name') or app['id']} #{execution} {query['operation']} {target}",
-            "executionId": execution if isinstance(execution, int) else None,
-            "currUser": app.get("user"),
-            "operation": query["operation"],
-            "status": query["status"],
-            "details": query.get("description") or "",
-            "sparkPlanDescription": query.get("plan"),
-            "columnMapping": column_mapping(query, inputs, outputs),
-            "inputs": [d.reference() for d in inputs],
-            "outputs": [d.reference() for d in outputs],
-        },
+        "attributes": attributes,
         "relationshipAttributes": {
             "application": {
                 "typeName": "spark_application",
@@ -171,12 +294,17 @@ def _process_entity(
     }
 
 
-def column_mapping(
-    query: dict[str, Any], inputs: list[AtlasDataset], outputs: list[AtlasDataset]
-) -> str | None:
+def _epoch_millis(moment: str | None) -> int | None:
+    """A report time (ISO-8601, ``Z``) as Atlas's epoch milliseconds."""
+    if not moment:
+        return None
+    return round(datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def column_mapping(query: dict[str, Any], qualified: dict[str, str]) -> str | None:
     """Purview's ``columnMapping``: a JSON string, one item per (source, sink) dataset pair,
-    with the direct column edges between them (indirect ones are not column-to-column)."""
-    qualified = {d.report_id: d.qualified_name for d in (*inputs, *outputs)}
+    with the direct column edges between them (indirect ones are not column-to-column).
+    ``qualified``: the qualifiedName each report dataset id ends up with."""
     pairs: dict[tuple[str, str], list[dict[str, str]]] = {}
     for column in query.get("columns", ()):
         if column["transform"] not in ("identity", "transformation", "aggregation"):
@@ -186,7 +314,8 @@ def column_mapping(
             origin = qualified.get(source["dataset"])
             if sink and origin:
                 edge = {"Source": source["column"], "Sink": column["column"]}
-                pairs.setdefault((origin, sink), []).append(edge)
+                if edge not in pairs.setdefault((origin, sink), []):
+                    pairs[(origin, sink)].append(edge)
     if not pairs:
         return None
     mapping = [

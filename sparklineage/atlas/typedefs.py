@@ -59,6 +59,14 @@ ENTITY_DEFS: list[dict[str, Any]] = [
     ),
 ]
 
+# `--spark-types`: tables and databases as the Atlas Spark model names them. Purview has no
+# such types; Apache Atlas has them from its model (1100-spark_model.json), with these
+# attributes among others, so where they exist nothing here changes them.
+SPARK_DATASET_DEFS: list[dict[str, Any]] = [
+    _entity("spark_db", "DataSet", [_attribute("location"), _attribute("clusterName")]),
+    _entity("spark_table", "DataSet", [_attribute("tableType"), _attribute("provider")]),
+]
+
 RELATIONSHIP_DEFS: list[dict[str, Any]] = [
     {
         "category": "RELATIONSHIP",
@@ -85,19 +93,21 @@ RELATIONSHIP_DEFS: list[dict[str, Any]] = [
 ]
 
 
-def typedefs() -> dict[str, list[dict[str, Any]]]:
-    """The whole set, as ``POST /types/typedefs`` takes it."""
-    return {"entityDefs": ENTITY_DEFS, "relationshipDefs": RELATIONSHIP_DEFS}
+def typedefs(*, spark_types: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The whole set, as ``POST /types/typedefs`` takes it; with ``spark_types``, the Spark
+    model's table and database types too."""
+    entities = ENTITY_DEFS + (SPARK_DATASET_DEFS if spark_types else [])
+    return {"entityDefs": entities, "relationshipDefs": RELATIONSHIP_DEFS}
 
 
 def changes(
-    existing: dict[str, dict[str, Any]],
+    existing: dict[str, dict[str, Any]], spark_types: bool = False
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
     """(to create, to update) given the server's defs by name: a def is updated when one of
     ours is missing from it or differs (the server's own additions are kept)."""
     create: dict[str, list[dict[str, Any]]] = {"entityDefs": [], "relationshipDefs": []}
     update: dict[str, list[dict[str, Any]]] = {"entityDefs": [], "relationshipDefs": []}
-    for kind, defs in typedefs().items():
+    for kind, defs in typedefs(spark_types=spark_types).items():
         for wanted in defs:
             have = existing.get(wanted["name"])
             if have is None:
