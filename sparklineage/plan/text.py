@@ -21,7 +21,10 @@ from dataclasses import dataclass
 # every part of one plan.
 EXPRESSION_ID = re.compile(r"#(\d+)L?\b")
 _SECTION = re.compile(r"^== (.+?) ==$", re.MULTILINE)
-_BLOCK_HEAD = re.compile(r"^\((\d+)\) (.+?)(?: \[codegen id : \d+\])?\s*$")
+# Linear on any line: no lazy group before a trailing ``\s*$`` (that backtracks quadratically on a
+# head followed by a long run of spaces); the codegen suffix is taken off afterwards.
+_BLOCK_HEAD = re.compile(r"\((\d+)\) (.*)")
+_CODEGEN = re.compile(r" \[codegen id : \d+\]$")
 _FIELD = re.compile(r"^([A-Z][A-Za-z ]*?)(?: \[\d+\])?: ?(.*)$")
 _TREE_PREFIX = re.compile(r"^[\s:+\-*|]*")
 _ARGUMENTS = "Arguments"
@@ -109,9 +112,11 @@ def _drawn_tree(section: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
 
 
 def _sections(text: str) -> Iterator[tuple[str, str]]:
+    """``== Title ==`` sections; none at all (an empty text, Spark 4's plan of a query that
+    failed analysis, a formatted plan) is no error."""
     heads = list(_SECTION.finditer(text))
-    for head, following in zip(heads, [*heads[1:], None], strict=True):
-        end = following.start() if following else len(text)
+    ends = [h.start() for h in heads[1:]] + [len(text)] * bool(heads)
+    for head, end in zip(heads, ends, strict=True):
         yield head.group(1), text[head.end() : end].strip("\n")
 
 
@@ -119,11 +124,12 @@ def _blocks(text: str) -> Iterator[PlanBlock]:
     """The ``(N) Name`` blocks; an ``Arguments`` field runs to the end of its block."""
     number, name, fields = None, "", []
     for line in text.splitlines():
-        head = _BLOCK_HEAD.match(line)
-        if head:
+        head = _BLOCK_HEAD.fullmatch(line)
+        if head and head.group(2).strip():
             if number is not None:
                 yield PlanBlock(number, name, tuple(fields))
-            number, name, fields = int(head.group(1)), head.group(2).strip(), []
+            name = _CODEGEN.sub("", head.group(2).rstrip()).strip()
+            number, fields = int(head.group(1)), []
         elif number is not None:
             _add_field_line(fields, line)
     if number is not None:

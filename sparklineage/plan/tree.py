@@ -39,18 +39,43 @@ class PlanNode:
             stack.extend(reversed(node.children))
 
 
-def plan_tree(info: Mapping[str, Any]) -> PlanNode | None:
-    """The tree of a ``sparkPlanInfo`` mapping; None for an empty plan (4.x analysis errors)."""
-    if not info or not info.get("nodeName"):
+def plan_tree(info: Any) -> PlanNode | None:
+    """The tree of a ``sparkPlanInfo`` mapping; None for an empty plan (4.x analysis errors)
+    or one that is not a mapping at all. Built without recursion, so a tree as deep as JSON
+    allows is no stack overflow; values of the wrong type read as empty."""
+    if not isinstance(info, Mapping) or not info.get("nodeName"):
         return None
-    return _node(info)
+    # Post-order over an explicit stack: a node is built once all its children are.
+    built: dict[int, PlanNode] = {}
+    stack: list[tuple[Mapping[str, Any], bool]] = [(info, False)]
+    while stack:
+        node, expanded = stack.pop()
+        kids = _children(node)
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in reversed(kids) if id(kid) not in built)
+            continue
+        built[id(node)] = PlanNode(
+            name=_text(node.get("nodeName")).strip(),
+            simple=_text(node.get("simpleString")),
+            metadata=_metadata(node.get("metadata")),
+            children=tuple(built[id(kid)] for kid in kids),
+        )
+    return built[id(info)]
 
 
-def _node(info: Mapping[str, Any]) -> PlanNode:
-    metadata = info.get("metadata") or {}
-    return PlanNode(
-        name=str(info.get("nodeName", "")).strip(),
-        simple=str(info.get("simpleString", "")),
-        metadata=tuple(sorted((str(k), str(v)) for k, v in metadata.items())),
-        children=tuple(_node(child) for child in info.get("children") or ()),
-    )
+def _children(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    children = node.get("children")
+    if not isinstance(children, list):
+        return []
+    return [child for child in children if isinstance(child, Mapping)]
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _metadata(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping):
+        return ()
+    return tuple(sorted((str(k), _text(v)) for k, v in value.items()))
