@@ -318,7 +318,7 @@ def column_mapping(query: dict[str, Any], qualified: dict[str, str]) -> str | No
                     pairs[(origin, sink)].append(edge)
     if not pairs:
         return None
-    mapping = [
+    mapping: list[dict[str, Any]] = [
         {
             "DatasetMapping": {"Source": source, "Sink": sink},
             "ColumnMapping": sorted(edges, key=lambda e: (e["Sink"], e["Source"])),

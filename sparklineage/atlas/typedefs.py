@@ -122,7 +122,7 @@ def _differs(wanted: dict[str, Any], have: dict[str, Any]) -> bool:
         return any(have.get(k) != wanted[k] for k in ("endDef1", "endDef2", "relationshipCategory"))
     have_attrs = {a["name"]: a.get("typeName") for a in have.get("attributeDefs", [])}
     missing = any(have_attrs.get(a["name"]) != a["typeName"] for a in wanted["attributeDefs"])
-    return missing or set(wanted["superTypes"]) - set(have.get("superTypes", []))
+    return missing or bool(set(wanted["superTypes"]) - set(have.get("superTypes", [])))
 
 
 def _merged(wanted: dict[str, Any], have: dict[str, Any]) -> dict[str, Any]:

@@ -295,9 +295,9 @@ def read_catalog(client: AtlasClient, keys: Iterable[Key]) -> dict[Key, dict[str
             path = f"/entity/bulk/uniqueAttribute/type/{type_name}"
             answer = client.request("GET", path, None, {**params, "minExtInfo": "true"})
             for entity in _answer_entities(answer, path):
-                qualified_name = (entity.get("attributes") or {}).get("qualifiedName")
-                if qualified_name in chunk and entity.get("status", "ACTIVE") == "ACTIVE":
-                    stored[(type_name, qualified_name)] = entity
+                found = (entity.get("attributes") or {}).get("qualifiedName")
+                if found in chunk and entity.get("status", "ACTIVE") == "ACTIVE":
+                    stored[(type_name, str(found))] = entity
     return stored
 
 
