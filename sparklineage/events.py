@@ -20,6 +20,7 @@ import orjson
 
 from sparklineage.errors import CorruptLogError, MalformedLineError
 from sparklineage.logs import LineBatch, LogSource, iter_line_batches
+from sparklineage.logs.lines import OVERSIZED
 from sparklineage.redact import redact_property
 
 SQL_UI = "org.apache.spark.sql.execution.ui."
@@ -479,8 +480,12 @@ class EventStream:
             return None
 
     def _odd_line(self, line: bytes, batch: LineBatch, index: int) -> Event | None:
-        """A line that does not start like an event: blank, reordered keys, or malformed."""
+        """A line that does not start like an event: blank, reordered keys, over the line
+        cap (already dropped while reading), or malformed."""
         if not line.strip():
+            return None
+        if line == OVERSIZED:
+            self._malformed(batch, index, ValueError("the line is over the line cap: skipped"))
             return None
         return self._decode(line, batch, index)
 

@@ -27,7 +27,9 @@ def lz4_block_stream(data: bytes, block: int = 32 << 10, end_mark: bool = True) 
             continue
         packed = bytes(cramjam.lz4.compress_block(part, store_size=False))
         method, payload = (0x20, packed) if len(packed) < len(part) else (0x10, part)
-        out += struct.pack("<8sBiii", b"LZ4Block", method | 5, len(payload), len(part), 0) + payload
+        level = max(0, (block - 1).bit_length() - 10)  # as LZ4BlockOutputStream derives it
+        header = struct.pack("<8sBiii", b"LZ4Block", method | level, len(payload), len(part), 0)
+        out += header + payload
     if end_mark:
         out += struct.pack("<8sBiii", b"LZ4Block", 0x10, 0, 0, 0)
     return bytes(out)

@@ -150,6 +150,7 @@ class _Lz4BlockReader(BlockReader):
     codec = Codec.LZ4
     _HEADER = struct.Struct("<8sBiii")
     _STORED, _COMPRESSED = 0x10, 0x20
+    _LEVEL_BASE = 10
 
     def _next_block(self) -> bytes | None:
         while True:
@@ -161,6 +162,13 @@ class _Lz4BlockReader(BlockReader):
             magic, token, compressed, original, _checksum = self._HEADER.unpack(head)
             if magic != b"LZ4Block" or compressed < 0 or original < 0:
                 raise self._corrupt("has a damaged block header")
+            # lz4-java's blocks hold at most 1 << (10 + level) bytes (the token's low bits),
+            # 32 MiB at level 15: a header claiming more is damage, not a buffer to allocate.
+            limit = 1 << (self._LEVEL_BASE + (token & 0x0F))
+            if original > limit or compressed > limit + limit // 255 + 16:
+                raise self._corrupt(
+                    f"has a block header claiming {original} bytes (at most {limit})"
+                )
             if original == 0:
                 continue  # end of one stream; another may follow
             payload = self._read_exact(compressed, "a block")
@@ -186,6 +194,9 @@ class _SnappyStreamReader(BlockReader):
     codec = Codec.SNAPPY
     _MAGIC = b"\x82SNAPPY\x00"
     _HEADER_SIZE = 16
+    # snappy-java writes blocks of spark.io.compression.snappy.blockSize (32 KiB by default);
+    # far above any setting, and a bound on what one damaged header can make us allocate.
+    _MAX_CHUNK = 64 << 20
 
     def __init__(self, raw: BinaryIO, path: str) -> None:
         super().__init__(raw, path)
@@ -202,9 +213,11 @@ class _SnappyStreamReader(BlockReader):
             if len(length_bytes) < 4:
                 raise self._corrupt("truncated: the file ends inside a chunk length")
             (length,) = struct.unpack(">i", length_bytes)
-            if length < 0:
-                raise self._corrupt("has a damaged chunk length")
+            if length < 0 or length > self._MAX_CHUNK:
+                raise self._corrupt(f"has a damaged chunk length ({length})")
             payload = self._read_exact(length, "a chunk")
+            if _snappy_length(payload) > self._MAX_CHUNK:
+                raise self._corrupt("has a chunk claiming more than 64 MiB decoded")
             try:
                 return bytes(cramjam.snappy.decompress_raw(payload))
             except cramjam.DecompressionError as exc:
@@ -215,6 +228,16 @@ class _SnappyStreamReader(BlockReader):
         if not header.startswith(self._MAGIC):
             raise self._corrupt("does not start with the snappy-java header")
         self._expect_header = False
+
+
+def _snappy_length(block: bytes) -> int:
+    """The decoded length a raw Snappy block announces (its leading varint)."""
+    length = 0
+    for shift, byte in zip(range(0, 35, 7), block[:5], strict=False):
+        length |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return length
+    return length if len(block) >= 5 else 1 << 62  # a varint cut short: damage
 
 
 class _LzfChunkReader(BlockReader):
@@ -263,7 +286,11 @@ class _ZstdFramesReader(BlockReader):
     def __init__(self, raw: BinaryIO, path: str) -> None:
         super().__init__(raw, path)
         self._problem = zstd_framing_problem(raw.fileno())
-        self._stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        # zstd-jni at Spark's levels uses windows of a few MiB, but Databricks writes whole
+        # logs as one frame with a 128 MiB window (libzstd's default limit, kept): a frame
+        # asking for more is refused rather than allocated.
+        decompressor = zstandard.ZstdDecompressor(max_window_size=1 << 27)
+        self._stream = decompressor.stream_reader(raw, read_across_frames=True)
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
