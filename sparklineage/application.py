@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sparklineage.errors import LogReadError
+from sparklineage.errors import LogReadError, shown
 from sparklineage.events import (
     ApplicationEnd,
     ApplicationStart,
@@ -113,7 +113,7 @@ def _freeze(
         spark_version=summary.spark_version or source.spark_version_hint,
         start=start.time if start else None,
         end=summary.end.time if summary.end else None,
-        source=source.path,
+        source=shown(source.path),
         complete=layout_done and summary.end is not None and read_error is None,
         layout=source.layout,
         codec=source.codec.value,

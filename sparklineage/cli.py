@@ -24,8 +24,9 @@ from sparklineage import __version__
 from sparklineage.application import Application, read_application
 from sparklineage.atlas.mapping import MappingOptions, plan_upload
 from sparklineage.check import differences, expected_document, load_expected, render_expected
-from sparklineage.errors import ExitCode, LogReadError, SparkLineageError, UsageError
+from sparklineage.errors import ExitCode, SparkLineageError, UsageError
 from sparklineage.logs import LogSource, discover
+from sparklineage.logs.discovery import Discovery
 from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
 from sparklineage.sinks.report import render_json, report_document
 from sparklineage.sinks.text import render_text
@@ -158,7 +159,7 @@ def extract(
     found = discover(paths)
     keep_plans = plans or fmt == "atlas"
     applications = _read_all(found.sources, strict=strict, progress=progress, plans=keep_plans)
-    _report_problems(found.problems, applications, verbose=verbose)
+    _report_problems(found, applications, verbose=verbose)
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
     if fmt == "json":
@@ -202,7 +203,7 @@ def check(
     """
     found = discover(paths)
     applications = _read_all(found.sources, strict=strict, progress=progress)
-    _report_problems(found.problems, applications, verbose=False)
+    _report_problems(found, applications, verbose=False)
     if found.problems or any(a.read_error for a in applications):
         click.echo("sparklineage: not compared: some logs could not be read", err=True)
         sys.exit(ExitCode.PARTIAL)
@@ -582,7 +583,7 @@ def _report_of(
     if logs:
         found = discover(logs)
         applications = _read_all(found.sources, strict=strict, progress=progress, plans=True)
-        _report_problems(found.problems, applications, verbose=False)
+        _report_problems(found, applications, verbose=False)
         partial = bool(found.problems) or any(a.read_error for a in applications)
         documents.append(report_document(applications, plans=True))
     merged = [app for document in documents for app in document["applications"]]
@@ -668,9 +669,11 @@ def _umask() -> int:
 
 
 def _report_problems(
-    problems: Sequence[LogReadError], applications: Sequence[Application], *, verbose: bool
+    found: Discovery, applications: Sequence[Application], *, verbose: bool
 ) -> None:
-    for problem in problems:
+    for warning in found.warnings:
+        click.echo(f"sparklineage: warning: {warning}", err=True)
+    for problem in found.problems:
         click.echo(f"sparklineage: error: {problem}", err=True)
     for app in applications:
         if app.read_error:

@@ -6,6 +6,7 @@ prints it on one line and exits with the code of its class, never with a traceba
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
 
 
@@ -65,13 +66,22 @@ class CatalogUnreachableError(AtlasError):
     exit_code = ExitCode.PARTIAL
 
 
+def shown(path: str | os.PathLike[str]) -> str:
+    """A path fit for a message or a report: bytes that are not UTF-8 as ``\\xNN``, and no
+    control character (a newline in a file name must not forge a line on stderr)."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class LogReadError(SparkLineageError):
     """One event log could not be read (whole or in part); others may still be fine."""
 
     exit_code = ExitCode.PARTIAL
 
     def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
+        super().__init__(f"{shown(path)}: {message}")
         self.path = path
         self.reason = message
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from sparklineage.errors import CorruptLogError, MalformedLineError
+from sparklineage.errors import CorruptLogError, MalformedLineError, shown
 from sparklineage.logs import LineBatch, LogSource, iter_line_batches
 from sparklineage.logs.lines import OVERSIZED
 from sparklineage.redact import redact_property
@@ -494,7 +494,7 @@ class EventStream:
         if last and batch.unterminated and batch.path == self.source.files[-1].path:
             self.stats.torn_tail = True  # the last line of the log, cut off mid-write
             return
-        where = f"{batch.path}:{batch.first_line + index}"
+        where = f"{shown(batch.path)}:{batch.first_line + index}"
         if self.strict:
             raise MalformedLineError(where, f"malformed event line ({_reason(exc)})")
         self.stats.malformed_lines += 1

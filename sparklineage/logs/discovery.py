@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sparklineage.errors import LogReadError, NoLogsFoundError, UsageError
+from sparklineage.errors import LogReadError, NoLogsFoundError, UsageError, shown
 from sparklineage.logs.codecs import SNIFF_BYTES, SUFFIXES, Codec, open_decoded, sniff_codec
 
 ROLLING_PREFIX = "eventlog_v2_"
@@ -75,25 +76,28 @@ class LogSource:
 
 @dataclass(frozen=True)
 class Discovery:
-    """What was found under the paths given: applications, and files that could not be used."""
+    """What was found under the paths given: applications, files that could not be used,
+    and what was passed over on purpose (``warnings``: symlink loops, special files)."""
 
     sources: tuple[LogSource, ...]
     problems: tuple[LogReadError, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     """Find every application under ``paths`` (files or directories, walked recursively)."""
     sources: list[LogSource] = []
     problems: list[LogReadError] = []
+    walk = _Walk()
     for given in paths:
         path = Path(given)
         if not path.exists():
-            raise UsageError(f"{path}: no such file or directory")
+            raise UsageError(f"{shown(path)}: no such file or directory")
         if path.is_dir():
-            found = list(_walk(path, problems))
-            if not found and not problems:
+            found = list(walk.sources(path, problems))
+            if not found and not problems and not walk.warnings:
                 raise NoLogsFoundError(
-                    f"{path}: no Spark event logs found (looked for files that decode to "
+                    f"{shown(path)}: no Spark event logs found (looked for files that decode to "
                     'JSON lines starting with {"Event":, in every codec and layout)'
                 )
             sources.extend(found)
@@ -102,7 +106,8 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
             if source is not None:
                 sources.append(source)
     unique = {(s.layout, s.path): s for s in sources}
-    return Discovery(tuple(sorted(unique.values(), key=lambda s: s.path)), tuple(problems))
+    ordered = tuple(sorted(unique.values(), key=lambda s: s.path))
+    return Discovery(ordered, tuple(problems), tuple(walk.warnings))
 
 
 def discover_walked(path: str | os.PathLike[str]) -> Discovery:
@@ -110,33 +115,82 @@ def discover_walked(path: str | os.PathLike[str]) -> Discovery:
     (``sync``): as in a walk, a file that is not a log is passed over quietly."""
     problems: list[LogReadError] = []
     given = Path(path)
+    walk = _Walk()
     if given.is_dir():
-        sources = list(_walk(given, problems))
+        sources = list(walk.sources(given, problems))
     else:
         sources = [s for s in [_single_file(given, problems, named=False)] if s is not None]
-    return Discovery(tuple(sources), tuple(problems))
+    return Discovery(tuple(sources), tuple(problems), tuple(walk.warnings))
 
 
-def _walk(directory: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
-    """Yield the applications in ``directory`` and below, recognising layouts by shape."""
-    layout_source = _directory_layout(directory, problems)
-    if layout_source is not None:
-        yield layout_source
-        return
+class _Walk:
+    """The applications in directories and below, each directory entered once: a symlink
+    loop, or a link to a directory already walked, is passed over with a warning. Without
+    recursion, so no depth of directories ends a run."""
+
+    def __init__(self) -> None:
+        self._entered: set[tuple[int, int]] = set()
+        self.warnings: list[str] = []
+
+    def sources(self, top: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
+        pending = [top]
+        while pending:
+            directory = pending.pop()
+            if not self._enter(directory):
+                continue
+            layout_source = _directory_layout(directory, problems)
+            if layout_source is not None:
+                yield layout_source
+                continue
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as exc:
+                reason = f"cannot list directory ({exc.strerror})"
+                problems.append(LogReadError(str(directory), reason))
+                continue
+            subdirectories = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue  # .crc checksums, hidden files
+                if _is_dir(entry):
+                    subdirectories.append(Path(entry.path))
+                elif _is_regular(entry):
+                    source = _single_file(Path(entry.path), problems, named=False)
+                    if source is not None:
+                        yield source
+                elif not entry.is_symlink():
+                    self.warnings.append(f"{shown(entry.path)}: not a regular file: passed over")
+            pending.extend(reversed(subdirectories))  # in name order, depth first
+
+    def _enter(self, directory: Path) -> bool:
+        try:
+            info = directory.stat()
+        except OSError as exc:
+            self.warnings.append(f"{shown(directory)}: passed over ({exc.strerror})")
+            return False
+        key = (info.st_dev, info.st_ino)
+        if key in self._entered:
+            self.warnings.append(
+                f"{shown(directory)}: a link to a directory already walked (or a symlink loop): "
+                "passed over"
+            )
+            return False
+        self._entered.add(key)
+        return True
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError as exc:
-        problems.append(LogReadError(str(directory), f"cannot list directory ({exc.strerror})"))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue  # .crc checksums, hidden files
-        if entry.is_dir():
-            yield from _walk(Path(entry.path), problems)
-        elif entry.is_file():
-            source = _single_file(Path(entry.path), problems, named=False)
-            if source is not None:
-                yield source
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()  # follows symlinks: a link to a log is read
+    except OSError:
+        return False
 
 
 def layout_of(directory_name: str, file_names: Iterable[str]) -> str | None:
@@ -298,7 +352,11 @@ def _probe(
     An empty ``part`` of a layout is the file Spark has just opened: skipped, no problem.
     """
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block open() for ever
+            problems.append(LogReadError(str(path), "not a regular file: not read"))
+            return None
+        size = info.st_size
         with open(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
     except OSError as exc:
