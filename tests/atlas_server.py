@@ -29,6 +29,17 @@ Answers that differ from what one might guess, all from the source:
   (EntityGraphMapper.recordEntityUpdate), so a new process reports its stored datasets;
 - a reference by unique attribute also finds an entity of a subtype (findByUniqueAttributes).
 
+Types: when ``../shared/reference/atlas-models`` is beside the checkout, the server starts
+from Apache Atlas's own models with their patches (tests/atlas_models.py) and so refuses what
+Atlas refuses for them: unknown types, missing mandatory attributes, values not of their
+attribute's type, and references to an entity whose type is not the relationship end's
+(400 ATLAS-400-00-036 INVALID_RELATIONSHIP_END_TYPE, AtlasRelationshipStoreV2.validateEnd:
+a Process's ``outputs`` may not hold a ``hive_db``). Without the folder it starts from the
+base types below. Every body of ``POST entity/bulk``, ``POST``/``PUT types/typedefs`` and
+``PUT entity/uniqueAttribute`` is also checked against the Purview Data Map API schema
+(tests/purview_schema.py): a body it refuses is answered 400 and kept in
+``schema_violations``, which the fixtures require to be empty.
+
 Deliberately stricter or simpler than Atlas:
 
 - ``strict_relationships=True`` (default) rejects a ``relationshipAttributes`` key that no
@@ -63,6 +74,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from tests import atlas_models, purview_schema
 from tests.local_server import LocalServer, QuietHTTPServer
 
 Json = Any
@@ -205,9 +217,12 @@ class _End:
 class TypeRegistry:
     """Typedefs by name, with the create / update rules of AtlasTypeDefGraphStore."""
 
-    def __init__(self) -> None:
+    def __init__(self, models: list[dict[str, list[dict[str, Any]]]] | None = None) -> None:
+        """Seeded with the official models (tests/atlas_models.py) when given, else with
+        the part of the base model every uploader relies on."""
         self._defs: dict[str, dict[str, Any]] = {}
-        self.create(BASE_TYPES)
+        for typesdef in models or [BASE_TYPES]:
+            self.create(typesdef)
 
     def get(self, name: str) -> dict[str, Any] | None:
         """The stored def, whatever its category."""
@@ -666,7 +681,42 @@ class EntityStore:
         request = self._discover(payload)
         self._resolve(request)
         planned = self._plan(request)
+        self._check_end_types(request, planned)
         return self._apply(request, planned)
+
+    def _targets_of(self, request: _Request, item: _Incoming) -> list[dict[str, str]]:
+        """The stored (or about to be stored) entities an incoming value references."""
+        targets: list[dict[str, str]] = []
+        self._map_refs(
+            item.type_name, item.value, lambda r: targets.append(self._real_ref(request, r))
+        )
+        return targets
+
+    def _check_end_types(
+        self, request: _Request, planned: list[tuple[str, str, dict[str, _Incoming]]]
+    ) -> None:
+        """Every reference points at an entity of the attribute's type or a subtype: a
+        Process's ``inputs``/``outputs`` at DataSets (``hive_db`` is an Asset), a
+        spark_process's ``application`` at a spark_application. Atlas refuses the whole
+        request with INVALID_RELATIONSHIP_END_TYPE (AtlasRelationshipStoreV2.validateEnd,
+        ATLAS-400-00-036)."""
+        for _, type_name, incoming in planned:
+            ends = self.types.ends(type_name)
+            for name, item in incoming.items():
+                expected = _split_type(item.type_name)[1][-1]
+                if not self.types.is_entity(expected):
+                    continue
+                targets = self._targets_of(request, item)
+                for target in targets:
+                    if expected in self.types.lineage(target["typeName"]):
+                        continue
+                    relationship = ends[name].relationship if name in ends else name
+                    raise AtlasError(
+                        400,
+                        "ATLAS-400-00-036",
+                        f"invalid relationshipDef: {relationship}: end type 1: {type_name}, "
+                        f"end type 2: {target['typeName']}",
+                    )
 
     def _discover(self, payload: Json) -> _Request:
         """Walk the top-level entities, then every referenced entity of the request, as
@@ -1239,13 +1289,19 @@ class AtlasServer(LocalServer):
         *,
         strict_relationships: bool = True,
         strict_delete: bool = False,
+        official_models: bool | None = None,
     ) -> None:
+        """``official_models``: start from Apache Atlas's own type models (the default when
+        ../shared/reference/atlas-models is there), else from the base types alone."""
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self._auth = _expected_authorization(auth)
         self._auth_scheme = auth[0] if auth else None
         self._strict_delete = strict_delete
         self._lock = threading.Lock()
-        self._types = TypeRegistry()
+        self._validate_schema = purview_schema.available()
+        self.schema_violations: list[str] = []  # bodies the Purview API schema refuses
+        use_models = atlas_models.available() if official_models is None else official_models
+        self._types = TypeRegistry(atlas_models.official_types() if use_models else None)
         self._store = EntityStore(self._types, strict_relationships)
         self._faults: list[_Fault] = []
         self._refused: dict[str, str] = {}  # qualifiedName -> error code, see refuse()
@@ -1412,6 +1468,7 @@ class AtlasServer(LocalServer):
             query = parse_qs(parts.query, keep_blank_values=True)
             payload = _json_body(body)
             with self._lock:
+                self._check_schema(method, unquote(parts.path), payload)
                 return 200, self._route(method, unquote(parts.path), query, payload), {}
         except AtlasError as error:
             return error.status, error.body(), {}
@@ -1419,6 +1476,18 @@ class AtlasServer(LocalServer):
             self.internal_errors.append(traceback.format_exc())
             failure = AtlasError(500, "ATLAS-500-00-001", f"Internal server error {error!r}")
             return 500, failure.body(), {}
+
+    def _check_schema(self, method: str, path: str, payload: Json) -> None:
+        """Bodies must be what the Purview Data Map API declares (tests/purview_schema.py);
+        one that is not is answered 400 and kept in ``schema_violations``."""
+        if not self._validate_schema:
+            return
+        route = "/".join(path[len(self.base_path) + 1 :].strip("/").split("/")[:2])
+        definition = purview_schema.BODIES.get((method, route))
+        problems = purview_schema.violations(definition, payload) if definition else []
+        if problems:
+            self.schema_violations.extend(f"{method} {path}: {p}" for p in problems)
+            raise _invalid_parameters(f"the body does not match the API schema: {problems[0]}")
 
     def _check_refused(self, payload: Json) -> None:
         entities = payload.get("entities") if isinstance(payload, dict) else None
@@ -1560,6 +1629,7 @@ def atlas_server() -> Iterator[AtlasServer]:
     with AtlasServer() as server:
         yield server
     assert not server.internal_errors, "\n".join(server.internal_errors)
+    assert not server.schema_violations, "\n".join(server.schema_violations)
 
 
 @pytest.fixture
@@ -1577,3 +1647,5 @@ def atlas_server_factory() -> Iterator[Callable[..., AtlasServer]]:
         server.stop()
     errors = [e for server in servers for e in server.internal_errors]
     assert not errors, "\n".join(errors)
+    invalid = [v for server in servers for v in server.schema_violations]
+    assert not invalid, "\n".join(invalid)

@@ -61,9 +61,18 @@ def cli(
     )
 
 
+def add_catalog_types(server: AtlasServer) -> AtlasServer:
+    """Give a server the dataset types a catalog has, those its models lack (with Atlas's
+    official models loaded, only Purview's scanner types)."""
+    missing = [d for d in CATALOG_TYPES["entityDefs"] if server.typedef(d["name"]) is None]
+    if missing:
+        server.add_typedefs({"entityDefs": missing})
+    return server
+
+
 def prepare_catalog(server: AtlasServer) -> AtlasServer:
     """Give a server the catalog's dataset types and sparklineage's own."""
-    server.add_typedefs(CATALOG_TYPES)
+    add_catalog_types(server)
     sync_typedefs(AtlasClient(server.url))
     return server
 
