@@ -238,9 +238,16 @@ _endpoint_options = [
         "Default: azure for Purview, none otherwise.",
     ),
     click.option("--user", help="User for --auth basic."),
-    click.option("--timeout", default=60.0, show_default=True, help="Seconds, each HTTP call."),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=60.0,
+        show_default=True,
+        help="Seconds, each HTTP call.",
+    ),
     click.option(
         "--retry-budget",
+        type=click.FloatRange(min=0),
         default=300.0,
         show_default=True,
         help="Seconds one call may spend being retried (throttling, 5xx, dropped connections).",
@@ -264,7 +271,7 @@ def _endpoint(command: Callable[..., None]) -> Callable[..., None]:
         from sparklineage.atlas.client import RetryPolicy, connect  # requests: only here
 
         policy = RetryPolicy(timeout=timeout, budget=retry_budget)
-        client = connect(endpoint, purview_account, auth, user, _password, policy)
+        client = connect(endpoint, purview_account, auth, user, _password, policy, _say_waiting)
         command(client=client, **kwargs)
 
     for option in reversed(_endpoint_options):  # keep the listed order in --help
@@ -282,10 +289,18 @@ def _batch_limits(command: Callable[..., None]) -> Callable[..., None]:
         command(limits=BatchLimits(batch_size, batch_bytes), **kwargs)
 
     with_limits = click.option(
-        "--batch-bytes", default=4 << 20, show_default=True, help="Bytes per request, at most."
+        "--batch-bytes",
+        type=click.IntRange(min=1 << 10),
+        default=4 << 20,
+        show_default=True,
+        help="Bytes per request, at most.",
     )(with_limits)
     return click.option(
-        "--batch-size", default=500, show_default=True, help="Entities per request, at most."
+        "--batch-size",
+        type=click.IntRange(min=1),
+        default=500,
+        show_default=True,
+        help="Entities per request, at most.",
     )(with_limits)
 
 
@@ -295,6 +310,11 @@ _collection_option = click.option(
     help="Purview collection (its id, e.g. the 6-letter id in the portal URL) the entities "
     "go to; without it, new entities land in the account's root collection.",
 )
+
+
+def _say_waiting(message: str) -> None:
+    """What a throttled or failing call waits for, on stderr (a silent minute looks hung)."""
+    click.echo(f"sparklineage: {message}", err=True)
 
 
 def _password() -> str:

@@ -8,16 +8,20 @@ and passwords go into headers only, never into messages or logs.
 from __future__ import annotations
 
 import random
+import re
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
 
 from sparklineage.errors import AtlasError, CatalogUnreachableError, UsageError
+from sparklineage.redact import redact_url
 
 PURVIEW_SCOPE = "https://purview.azure.net/.default"
 RETRIED_STATUSES = {429, 502, 503, 504}
@@ -45,11 +49,15 @@ class AtlasClient:
         authorize: Callable[[], dict[str, str]] = dict,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        notify: Callable[[str], None] = lambda _message: None,
     ) -> None:
+        """``notify`` hears, before each wait, what is retried and until when."""
         self.base_url = base_url.rstrip("/")
+        self._host = urlsplit(self.base_url).netloc
         self._authorize = authorize
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._notify = notify
         self._session = requests.Session()
 
     def request(
@@ -57,20 +65,34 @@ class AtlasClient:
     ) -> Any:
         """One call, retried where that is safe; the decoded JSON answer (or None)."""
         policy, started = self._policy, time.monotonic()
+        refused = 0
         for attempt in range(1, policy.attempts + 1):
             try:
                 response = self._send(method, path, body, params)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                wait, failure = self._backoff(attempt), f"{method} {path}: {type(exc).__name__}"
+            except requests.ConnectionError as exc:
+                cause, fast = _connection_cause(exc)
+                refused += fast
+                failure = f"{method} {self._host}{path}: {cause}"
+                if refused >= _FAST_ATTEMPTS:  # nobody listens there: no use waiting minutes
+                    message = f"{failure} (gave up after {attempt} attempts)"
+                    raise CatalogUnreachableError(message) from None
+                wait = self._backoff(attempt)
+            except requests.Timeout:
+                wait = self._backoff(attempt)
+                failure = f"{method} {self._host}{path}: no answer within {policy.timeout:g}s"
+            except requests.RequestException as exc:
+                raise AtlasError(f"{method} {self._host}{path}: {_one_line(exc)}") from None
             else:
                 if response.status_code < 400:
-                    return orjson.loads(response.content) if response.content else None
+                    return _answer(method, path, response)
                 if response.status_code not in RETRIED_STATUSES:
                     raise _error(method, path, response)
                 wait = _retry_after(response) or self._backoff(attempt)
                 failure = f"{method} {path}: HTTP {response.status_code}"
             if attempt == policy.attempts or time.monotonic() - started + wait > policy.budget:
                 raise CatalogUnreachableError(f"{failure} (gave up after {attempt} attempts)")
+            until = time.strftime("%H:%M:%S", time.localtime(time.time() + wait))
+            self._notify(f"{failure}; trying again in {wait:.1f}s (at {until})")
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -86,11 +108,56 @@ class AtlasClient:
             params=params,
             headers=headers,
             timeout=self._policy.timeout,
+            allow_redirects=False,  # a POST followed as a GET stores nothing and says 200
         )
 
     def _backoff(self, attempt: int) -> float:
         wait = min(self._policy.max_wait, self._policy.backoff * 2 ** (attempt - 1))
         return wait * random.uniform(0.5, 1.0)
+
+
+_FAST_ATTEMPTS = 2  # refused connections and unknown hosts: tried twice, a second apart
+
+
+def _connection_cause(exc: requests.ConnectionError) -> tuple[str, bool]:
+    """What broke the connection, in words, and whether it is worth a fast failure (nothing
+    listens, or the host has no address) rather than the retry budget."""
+    inner: BaseException | None = exc
+    for _ in range(8):
+        if isinstance(inner, ConnectionRefusedError):
+            return "connection refused (is the endpoint's host and port right?)", True
+        if isinstance(inner, socket.gaierror):
+            return "the host name does not resolve (is the endpoint right?)", True
+        if inner is None:
+            break
+        nxt = getattr(inner, "reason", None) or inner.__cause__ or inner.__context__
+        inner = nxt if isinstance(nxt, BaseException) else None
+    return f"the connection broke ({type(exc).__name__})", False
+
+
+def _answer(method: str, path: str, response: requests.Response) -> Any:
+    """The JSON of a successful answer; a redirect or a body that is not JSON (a proxy's
+    or a login page's HTML) is no answer of the Atlas API."""
+    if 300 <= response.status_code < 400:
+        target = redact_url(response.headers.get("Location", "elsewhere"))
+        raise CatalogUnreachableError(
+            f"{method} {path}: HTTP {response.status_code} to {target}: redirects are not "
+            "followed (a write would be sent again as a read); give the endpoint's final URL"
+        )
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        kind = response.headers.get("Content-Type", "unknown content")
+        raise CatalogUnreachableError(
+            f"{method} {path}: HTTP {response.status_code} but the answer is {kind}, not the "
+            "Atlas API's JSON (a proxy or a login page?): check the endpoint"
+        ) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -131,7 +198,10 @@ def basic_auth(user: str, password: str) -> Callable[[], dict[str, str]]:
 
 def azure_auth() -> Callable[[], dict[str, str]]:
     """Bearer tokens from azure-identity's DefaultAzureCredential (env, managed identity, CLI…),
-    fetched again shortly before they expire. Imported only when asked for: it is heavy."""
+    fetched again shortly before they expire. Imported only when asked for: it is heavy. No
+    credential on the machine is one line saying which ways there are, not azure-identity's
+    page of attempts."""
+    from azure.core.exceptions import ClientAuthenticationError
     from azure.identity import DefaultAzureCredential
 
     credential = DefaultAzureCredential()
@@ -140,10 +210,51 @@ def azure_auth() -> Callable[[], dict[str, str]]:
     def header() -> dict[str, str]:
         nonlocal token
         if token is None or token.expires_on - 120 < time.time():
-            token = credential.get_token(PURVIEW_SCOPE)
+            try:
+                token = credential.get_token(PURVIEW_SCOPE)
+            except ClientAuthenticationError:
+                raise UsageError(
+                    "no Azure credential for Purview: set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+                    "AZURE_CLIENT_SECRET (a service principal), run on a managed identity, or "
+                    "`az login`; see docs/purview.md, 'Authentication'"
+                ) from None
         return {"Authorization": f"Bearer {token.token}"}
 
     return header
+
+
+_ACCOUNT = re.compile(
+    r"^(?:https?://)?([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?:\.purview\.azure\.com)?(?:/.*)?$"
+)
+
+
+def purview_account_name(given: str) -> str:
+    """The account name of ``--purview-account``: ``contoso``, or the host name or URL of
+    its endpoint, which users copy from the portal."""
+    found = _ACCOUNT.match(given.strip().lower())
+    if found is None:
+        raise UsageError(
+            f"--purview-account {given!r}: give the account's name (contoso), "
+            "or its host name (contoso.purview.azure.com)"
+        )
+    return found.group(1)
+
+
+def checked_endpoint(endpoint: str) -> str:
+    """An ``--endpoint`` fit to use: an http(s) URL with a host and no credentials in it."""
+    parts = urlsplit(endpoint.strip())
+    shown = redact_url(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"--endpoint {shown!r}: give an http:// or https:// URL, e.g. "
+            "http://atlas:21000/api/atlas/v2"
+        )
+    if parts.username or parts.password:
+        raise UsageError(
+            f"--endpoint {shown!r}: credentials do not go in the URL: use --auth basic --user "
+            "and SPARKLINEAGE_ATLAS_PASSWORD"
+        )
+    return endpoint.strip()
 
 
 def connect(
@@ -153,11 +264,15 @@ def connect(
     user: str | None,
     password: Callable[[], str],
     policy: RetryPolicy,
+    notify: Callable[[str], None] = lambda _message: None,
 ) -> AtlasClient:
     """A client for the endpoint the options name; ``password`` is asked only for basic auth."""
     if bool(endpoint) == bool(purview_account):
         raise UsageError("give either --endpoint URL or --purview-account NAME")
-    base_url = endpoint or purview_endpoint(purview_account or "")
+    if endpoint:
+        base_url = checked_endpoint(endpoint)
+    else:
+        base_url = purview_endpoint(purview_account_name(purview_account or ""))
     scheme = auth or ("azure" if purview_account or ".purview.azure.com" in base_url else "none")
     if scheme == "basic":
         if not user:
@@ -170,4 +285,4 @@ def connect(
         authorize = azure_auth()
     else:
         authorize = dict
-    return AtlasClient(base_url, authorize, policy)
+    return AtlasClient(base_url, authorize, policy, notify=notify)
