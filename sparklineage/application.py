@@ -90,6 +90,13 @@ def read_application(
         if strict:
             raise
         read_error = str(exc)
+    except OSError as exc:  # the file went away or became unreadable while being read
+        read_error = f"{shown(source.path)}: cannot read ({exc.strerror or exc})"
+    except Exception as exc:  # a bug of ours on an event nobody foresaw: this log only
+        read_error = (
+            f"{shown(source.path)}: reading stopped at an event sparklineage could not "
+            f"handle ({type(exc).__name__}: {str(exc)[:200]}); what came before is reported"
+        )
     return _freeze(source, summary, stream, read_error)
 
 

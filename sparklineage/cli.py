@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
@@ -27,6 +26,7 @@ from sparklineage.check import differences, expected_document, load_expected, re
 from sparklineage.errors import ExitCode, SparkLineageError, UsageError
 from sparklineage.logs import LogSource, discover
 from sparklineage.logs.discovery import Discovery
+from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
 from sparklineage.sinks.report import render_json, report_document
 from sparklineage.sinks.text import render_text
@@ -169,7 +169,7 @@ def extract(
         data = orjson.dumps(plan.payloads(), option=orjson.OPT_INDENT_2) + b"\n"
     else:
         data = render_text(applications, columns=columns).encode()
-    _write_output(data, output)
+    write_output(data, output)
     if found.problems or any(a.read_error for a in applications):
         sys.exit(ExitCode.PARTIAL)
 
@@ -209,7 +209,7 @@ def check(
         sys.exit(ExitCode.PARTIAL)
     queries = sum(len(a.queries) for a in applications)
     if update:
-        _write_output(render_expected(applications), expected)
+        write_output(render_expected(applications), expected)
         click.echo(
             f"wrote {expected}: {len(applications)} applications, {queries} queries", err=True
         )
@@ -662,30 +662,6 @@ def _progress_bar(total: int, show: bool) -> Iterator[Callable[[int], None]]:
             position = max(position, n)
 
         yield advance
-
-
-def _write_output(data: bytes, output: str | None) -> None:
-    """Write to stdout, or atomically to ``output`` (a reader never sees half a report)."""
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    directory = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".sparklineage-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, output)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _report_problems(

@@ -211,3 +211,25 @@ def test_a_log_with_an_empty_plan_is_extracted_without_a_traceback(tmp_path):
     [damaged] = [a for a in apps if a["source"].endswith(source.name)]
     first = next(q for q in damaged["queries"] if q["execution_id"] == event["executionId"])
     assert any("no plan text" in w for w in first["warnings"])
+
+
+def test_an_unforeseen_failure_on_one_query_costs_that_query_only(monkeypatch):
+    """A bug of ours while a query is put together: it stays in the report, with a warning
+    and no lineage, and the application's other queries are whole."""
+    import sparklineage.lineage.queries as queries
+
+    real = queries.LineageCollector._query
+    calls = {"n": 0}
+
+    def sometimes_broken(self: Any, key: Any, members: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise IndexError("list index out of range")
+        return real(self, key, members)
+
+    monkeypatch.setattr(queries.LineageCollector, "_query", sometimes_broken)
+    [log] = discover([fixture_path("dml", "3.5")]).sources
+    app = read_application(log)
+    [broken] = [q for q in app.queries if any("could not be derived" in w for w in q.warnings)]
+    assert broken.operation == "unknown" and "IndexError" in broken.warnings[0]
+    assert len([q for q in app.queries if q.outputs]) > 5 and app.read_error is None

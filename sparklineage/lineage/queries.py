@@ -235,8 +235,30 @@ class LineageCollector:
             key = execution.run_id or self._root(execution)
             groups.setdefault(key, []).append(execution)
         _fold_echoes(groups)
-        queries = [self._query(key, members) for key, members in groups.items()]
+        queries = [self._contained_query(key, members) for key, members in groups.items()]
         return tuple(sorted(queries, key=lambda q: q.execution_id))
+
+    def _contained_query(self, key: int | str, members: list[_Execution]) -> Query:
+        """The query of one group of executions; a failure of ours on it costs that query
+        its lineage (said in a warning), not the application its other queries."""
+        try:
+            return self._query(key, members)
+        except Exception as exc:
+            root = next((m for m in members if m.execution_id == key), members[0])
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            return Query(
+                execution_id=root.execution_id,
+                child_execution_ids=tuple(m.execution_id for m in members if m is not root),
+                operation="unknown",
+                status="failed" if root.error else ("succeeded" if root.ended else "running"),
+                description=root.description,
+                start=root.start,
+                end=root.end,
+                inputs=(),
+                outputs=(),
+                warnings=(f"the lineage of this query could not be derived ({reason})",),
+                error=root.error,
+            )
 
     def _root(self, execution: _Execution) -> int:
         seen = set()
