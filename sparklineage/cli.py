@@ -26,6 +26,7 @@ from sparklineage.atlas.mapping import MappingOptions, plan_upload
 from sparklineage.check import differences, expected_document, load_expected, render_expected
 from sparklineage.errors import ExitCode, LogReadError, SparkLineageError, UsageError
 from sparklineage.logs import LogSource, discover
+from sparklineage.redact import redact_text
 from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
 from sparklineage.sinks.report import render_json, report_document
 from sparklineage.sinks.text import render_text
@@ -355,7 +356,7 @@ def upload(
         return
     result = upload_plan(client, plan, limits)
     for failure in result.failures:
-        click.echo(f"sparklineage: error: {failure}", err=True)
+        click.echo(f"sparklineage: error: {redact_text(failure)}", err=True)
     click.echo(result.summary(), err=True)
     if partial or result.failures:
         sys.exit(ExitCode.PARTIAL)
@@ -618,13 +619,13 @@ def _report_problems(
     problems: Sequence[LogReadError], applications: Sequence[Application], *, verbose: bool
 ) -> None:
     for problem in problems:
-        click.echo(f"sparklineage: error: {problem}", err=True)
+        click.echo(f"sparklineage: error: {redact_text(str(problem))}", err=True)
     for app in applications:
         if app.read_error:
-            click.echo(f"sparklineage: error: {app.read_error}", err=True)
+            click.echo(f"sparklineage: error: {redact_text(app.read_error)}", err=True)
         if verbose:
             for warning in app.warnings:
-                click.echo(f"sparklineage: warning: {app.source}: {warning}", err=True)
+                click.echo(f"sparklineage: warning: {app.source}: {redact_text(warning)}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -225,4 +225,5 @@ def jdbc(url: str | None, table_name: str) -> Dataset:
 
 
 def kafka(servers: str | None, topic: str) -> Dataset:
-    return Dataset(id=f"kafka:{servers or 'unknown'}#{topic}", kind="kafka", format="kafka")
+    servers = redact_url(servers) if servers else "unknown"
+    return Dataset(id=f"kafka:{servers}#{topic}", kind="kafka", format="kafka")
