@@ -274,8 +274,8 @@ def _rdds(stage_info: dict[str, Any]) -> tuple[RddInfo, ...]:
     return tuple(
         RddInfo(
             rdd_id=r.get("RDD ID", -1),
-            name=redact_text(str(r.get("Name", ""))),
-            callsite=_text(r.get("Callsite")),
+            name=str(r.get("Name", "")),
+            callsite=_str(r.get("Callsite")),
         )
         for r in stage_info.get("RDD Info") or ()
     )
@@ -307,7 +307,7 @@ def _stage_submitted(e: dict[str, Any]) -> StageSubmitted:
     return StageSubmitted(
         stage_id=info.get("Stage ID", -1),
         attempt=info.get("Stage Attempt ID", 0),
-        name=_text(info.get("Stage Name")),
+        name=_str(info.get("Stage Name")),
         rdds=_rdds(info),
     )
 
@@ -317,7 +317,7 @@ def _stage_completed(e: dict[str, Any]) -> StageCompleted:
     return StageCompleted(
         stage_id=info.get("Stage ID", -1),
         attempt=info.get("Stage Attempt ID", 0),
-        name=_text(info.get("Stage Name")),
+        name=_str(info.get("Stage Name")),
         rdds=_rdds(info),
         failure=_text(info.get("Failure Reason")),
     )
