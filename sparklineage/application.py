@@ -21,6 +21,7 @@ from sparklineage.events import (
 from sparklineage.lineage.model import Query
 from sparklineage.lineage.queries import LineageCollector
 from sparklineage.logs import LogSource
+from sparklineage.redact import redact_text
 
 
 @dataclass(frozen=True)
@@ -120,14 +121,14 @@ def _freeze(
         spark_version=summary.spark_version or source.spark_version_hint,
         start=start.time if start else None,
         end=summary.end.time if summary.end else None,
-        source=shown(source.path),
+        source=redact_text(shown(source.path)),
         complete=layout_done and summary.end is not None and read_error is None,
         layout=source.layout,
         codec=source.codec.value,
         sql_executions=summary.sql_executions,
         malformed_lines=stream.stats.malformed_lines,
         queries=summary.lineage.queries(),
-        warnings=tuple(warnings),
+        warnings=tuple(redact_text(w) for w in warnings),
         read_error=read_error,
     )
 

@@ -15,6 +15,7 @@ import orjson
 
 from sparklineage.application import Application
 from sparklineage.errors import UsageError
+from sparklineage.redact import redact_text
 
 SCHEMA = "sparklineage.expected/1"
 
@@ -67,7 +68,8 @@ def load_expected(data: bytes, source: str) -> dict[str, Any]:
 
 
 def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
-    """What changed, one line each: applications, queries, operations, edges."""
+    """What changed, one line each: applications, queries, operations, edges; redacted, as
+    an expected file written before a secret was known to be one may still show it."""
     lines: list[str] = []
     for name in sorted(expected.keys() | actual.keys()):
         if name not in actual:
@@ -79,7 +81,7 @@ def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
                 f"application {name!r}: {d}"
                 for d in _query_differences(expected[name], actual[name])
             )
-    return lines
+    return [redact_text(line) for line in lines]
 
 
 def _query_differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:

@@ -26,6 +26,7 @@ from sparklineage.check import differences, expected_document, load_expected, re
 from sparklineage.errors import ExitCode, SparkLineageError, UsageError
 from sparklineage.logs import LogSource, discover
 from sparklineage.logs.discovery import Discovery
+from sparklineage.redact import redact_text
 from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
 from sparklineage.sinks.report import render_json, report_document
@@ -426,7 +427,7 @@ def upload(
         return
     result = upload_changes(client, changes, limits, collection)
     for failure in result.failures:
-        click.echo(f"sparklineage: error: {failure}", err=True)
+        click.echo(f"sparklineage: error: {redact_text(failure)}", err=True)
     click.echo(result.summary(), err=True)
     if partial or result.failures:
         sys.exit(ExitCode.PARTIAL)
@@ -668,15 +669,15 @@ def _report_problems(
     found: Discovery, applications: Sequence[Application], *, verbose: bool
 ) -> None:
     for warning in found.warnings:
-        click.echo(f"sparklineage: warning: {warning}", err=True)
+        click.echo(f"sparklineage: warning: {redact_text(warning)}", err=True)
     for problem in found.problems:
-        click.echo(f"sparklineage: error: {problem}", err=True)
+        click.echo(f"sparklineage: error: {redact_text(str(problem))}", err=True)
     for app in applications:
         if app.read_error:
-            click.echo(f"sparklineage: error: {app.read_error}", err=True)
+            click.echo(f"sparklineage: error: {redact_text(app.read_error)}", err=True)
         if verbose:
             for warning in app.warnings:
-                click.echo(f"sparklineage: warning: {app.source}: {warning}", err=True)
+                click.echo(f"sparklineage: warning: {app.source}: {redact_text(warning)}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from enum import IntEnum
 
+from sparklineage.redact import redact_text
+
 
 class ExitCode(IntEnum):
     """Process exit statuses, the contract with cron jobs and CI."""
@@ -25,6 +27,11 @@ class SparkLineageError(Exception):
     """Base of every error sparklineage raises on purpose."""
 
     exit_code: ExitCode = ExitCode.USAGE
+
+    def __str__(self) -> str:
+        """The message with its secrets redacted: messages quote paths, URLs and what
+        servers answered, and every one is printed, kept in a report or in the sync state."""
+        return redact_text(super().__str__())
 
 
 class UsageError(SparkLineageError):

@@ -8,6 +8,12 @@ parsed on a slow path, to tell a reordered event from a malformed line.
 
 Decoded events are small frozen dataclasses. Plan trees stay the plain JSON mapping Spark
 wrote (``sparkPlanInfo``): turning them into plan nodes is the next stage's work.
+
+Free text enters sparklineage here, so here it is redacted (:func:`~sparklineage.redact.
+redact_text`): descriptions and SQL text, plan text, error messages, names; every stage
+after this one sees no secret. Only the plan trees stay as Spark wrote them: what is taken
+from them is either a dataset id (redacted by the naming rules) or a warning (redacted
+with the query).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import orjson
 from sparklineage.errors import CorruptLogError, MalformedLineError, shown
 from sparklineage.logs import LineBatch, LogSource, iter_line_batches
 from sparklineage.logs.lines import OVERSIZED
-from sparklineage.redact import redact_property
+from sparklineage.redact import redact_property, redact_text
 
 SQL_UI = "org.apache.spark.sql.execution.ui."
 CATALOG = "org.apache.spark.sql.catalyst.catalog."
@@ -231,6 +237,11 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _text(value: Any) -> str | None:
+    """Free text from the log, fit to keep: its secrets redacted."""
+    return None if value is None else redact_text(str(value))
+
+
 def _log_start(e: dict[str, Any]) -> LogStart:
     return LogStart(_str(e.get("Spark Version")))
 
@@ -239,8 +250,8 @@ def _application_start(e: dict[str, Any]) -> ApplicationStart:
     return ApplicationStart(
         app_id=_str(e.get("App ID")),
         attempt=_str(e.get("App Attempt ID")),
-        name=_str(e.get("App Name")),
-        user=_str(e.get("User")),
+        name=_text(e.get("App Name")),
+        user=_text(e.get("User")),
         time=_int(e.get("Timestamp")),
     )
 
@@ -279,14 +290,14 @@ def _job_start(e: dict[str, Any]) -> JobStart:
         stage_ids=tuple(e.get("Stage IDs") or ()),
         execution_id=_int(props.get("spark.sql.execution.id")),
         job_group=_str(props.get("spark.jobGroup.id")),
-        description=_str(props.get("spark.job.description")),
+        description=_text(props.get("spark.job.description")),
     )
 
 
 def _job_end(e: dict[str, Any]) -> JobEnd:
     result = e.get("Job Result") or {}
     succeeded = result.get("Result") == "JobSucceeded"
-    error = None if succeeded else _str((result.get("Exception") or {}).get("Message"))
+    error = None if succeeded else _text((result.get("Exception") or {}).get("Message"))
     return JobEnd(
         job_id=e["Job ID"], time=_int(e.get("Completion Time")), succeeded=succeeded, error=error
     )
@@ -309,7 +320,7 @@ def _stage_completed(e: dict[str, Any]) -> StageCompleted:
         attempt=info.get("Stage Attempt ID", 0),
         name=_str(info.get("Stage Name")),
         rdds=_rdds(info),
-        failure=_str(info.get("Failure Reason")),
+        failure=_text(info.get("Failure Reason")),
     )
 
 
@@ -318,9 +329,9 @@ def _sql_execution_start(e: dict[str, Any]) -> SQLExecutionStart:
     return SQLExecutionStart(
         execution_id=e["executionId"],
         root_execution_id=_int(e.get("rootExecutionId")),
-        description=e.get("description") or "",
-        details=e.get("details") or "",
-        plan_description=e.get("physicalPlanDescription") or "",
+        description=redact_text(e.get("description") or ""),
+        details=redact_text(e.get("details") or ""),
+        plan_description=redact_text(e.get("physicalPlanDescription") or ""),
         plan_info=e.get("sparkPlanInfo") or {},
         time=_int(e.get("time")),
         modified_configs=tuple(sorted((k, redact_property(k, str(v))) for k, v in configs.items())),
@@ -330,14 +341,16 @@ def _sql_execution_start(e: dict[str, Any]) -> SQLExecutionStart:
 def _sql_adaptive_update(e: dict[str, Any]) -> SQLAdaptiveExecutionUpdate:
     return SQLAdaptiveExecutionUpdate(
         execution_id=e["executionId"],
-        plan_description=e.get("physicalPlanDescription") or "",
+        plan_description=redact_text(e.get("physicalPlanDescription") or ""),
         plan_info=e.get("sparkPlanInfo") or {},
     )
 
 
 def _sql_execution_end(e: dict[str, Any]) -> SQLExecutionEnd:
     return SQLExecutionEnd(
-        execution_id=e["executionId"], time=_int(e.get("time")), error=e.get("errorMessage") or None
+        execution_id=e["executionId"],
+        time=_int(e.get("time")),
+        error=_text(e.get("errorMessage") or None),
     )
 
 
@@ -359,7 +372,7 @@ def _query_started(e: dict[str, Any]) -> StreamingQueryStarted:
     return StreamingQueryStarted(
         query_id=str(e.get("id")),
         run_id=str(e.get("runId")),
-        name=_str(e.get("name")),
+        name=_text(e.get("name")),
         time=_str(e.get("timestamp")),
     )
 
@@ -369,7 +382,7 @@ def _query_progress(e: dict[str, Any]) -> StreamingQueryProgress:
     return StreamingQueryProgress(
         query_id=str(progress.get("id")),
         run_id=str(progress.get("runId")),
-        name=_str(progress.get("name")),
+        name=_text(progress.get("name")),
         batch_id=_int(progress.get("batchId")),
         time=_str(progress.get("timestamp")),
         sources=tuple(str(s.get("description")) for s in progress.get("sources") or ()),
@@ -379,7 +392,7 @@ def _query_progress(e: dict[str, Any]) -> StreamingQueryProgress:
 
 def _query_terminated(e: dict[str, Any]) -> StreamingQueryTerminated:
     return StreamingQueryTerminated(
-        query_id=str(e.get("id")), run_id=str(e.get("runId")), error=_str(e.get("exception"))
+        query_id=str(e.get("id")), run_id=str(e.get("runId")), error=_text(e.get("exception"))
     )
 
 

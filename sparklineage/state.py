@@ -16,6 +16,9 @@ can serve several catalogs) and say:
   dropped tables back as new entities. An upload interrupted before its deletes leaves no
   journal: sending its entities again only updates what landed.
 
+Locations are kept redacted (:func:`location_key`): a path or URL may hold a secret (a
+SAS signature, a password parameter), and the state file is kept for years.
+
 Every change is one transaction, so a process killed at any point (kill -9 included) leaves
 the file as it was before or after that step, never in between. An exclusive lock on a
 ``.lock`` file beside the state keeps two runs apart; the kernel drops it when a run dies.
@@ -35,6 +38,7 @@ from pathlib import Path
 import orjson
 
 from sparklineage.errors import StateLockedError, UsageError
+from sparklineage.redact import redact_text
 
 SCHEMA_VERSION = 2  # 2: the types table
 _SCHEMA = """
@@ -65,6 +69,11 @@ def default_state_path() -> Path:
     return Path(base) / "sparklineage" / "sync.sqlite3"
 
 
+def location_key(location: str) -> str:
+    """The key a log's location is kept under, and looked up by: the location redacted."""
+    return redact_text(location)
+
+
 @dataclass(frozen=True)
 class PendingUpload:
     """An upload whose entities landed and whose deletes a run began (the journal row)."""
@@ -82,8 +91,9 @@ class SyncState:
         self.target = target
 
     def taken_logs(self) -> dict[str, tuple[str, str]]:
-        """Location -> (fingerprint, outcome) of every log taken before: one query for a
-        whole run, which is most of what a run costs when nothing changed."""
+        """Location key (:func:`location_key`) -> (fingerprint, outcome) of every log taken
+        before: one query for a whole run, which is most of what a run costs when nothing
+        changed."""
         rows = self._db.execute(
             "SELECT location, fingerprint, outcome FROM logs WHERE target = ?", (self.target,)
         )
@@ -165,7 +175,7 @@ class SyncState:
                 self._land(app_key, digests)
             self._db.execute(
                 "INSERT OR REPLACE INTO logs VALUES (?, ?, ?, ?, ?)",
-                (self.target, location, fingerprint, outcome, time.time()),
+                (self.target, location_key(location), fingerprint, outcome, time.time()),
             )
 
     def _land(self, app_key: str, digests: dict[str, str]) -> None:

@@ -55,8 +55,9 @@ from sparklineage.errors import (
 )
 from sparklineage.logs.discovery import discover_walked
 from sparklineage.logs.sources import Candidate, Source, fetched, list_candidates
+from sparklineage.redact import redact_text
 from sparklineage.sinks.report import SCHEMA, application_entry
-from sparklineage.state import PendingUpload, SyncState
+from sparklineage.state import PendingUpload, SyncState, location_key
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,8 @@ class Syncer:
         self.state = state
         self.options = options
         self.summary = SyncSummary()
-        self._say = say
-        self._warn = warn
+        self._say = _redacting(say)
+        self._warn = _redacting(warn)
         self._types_version = _typedefs_version()
         self._checked_types = state.checked_types(self._types_version)
 
@@ -223,7 +224,7 @@ class Syncer:
 
     def _wanted(self, candidate: Candidate, taken_logs: dict[str, tuple[str, str]]) -> bool:
         """Whether a candidate must be read; counts the ones left alone."""
-        taken = taken_logs.get(candidate.location)
+        taken = taken_logs.get(location_key(candidate.location))
         if taken is not None and taken[0] == candidate.fingerprint:
             if taken[1] != "not-a-log":
                 self.summary.unchanged += 1
@@ -382,6 +383,12 @@ class Syncer:
                 "the catalog endpoint did not answer: stopped; "
                 "what was not sent is sent by the next run"
             )
+
+
+def _redacting(out: Callable[[str], None]) -> Callable[[str], None]:
+    """``out`` given every line redacted: lines quote locations, names and what the catalog
+    answered."""
+    return lambda line: out(redact_text(line))
 
 
 def _end_with_parent(parent: int) -> None:

@@ -18,13 +18,14 @@ of this plan must really be sent is decided in :mod:`sparklineage.atlas.upload`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import orjson
 
 from sparklineage.atlas.datasets import AtlasDataset, atlas_dataset
+from sparklineage.redact import redact_text, redact_url
 
 Key = tuple[str, str]  # (typeName, qualifiedName): how Atlas tells entities apart
 
@@ -221,10 +222,13 @@ def _datasets(
             if entry["id"] not in plan.truncated:
                 plan.truncated.append(entry["id"])
             continue
+        # An id of an older report may hold credentials: the entity is named without them,
+        # and keeps the report's id to match that report's column entries.
         dataset = atlas_dataset(
-            entry["id"], cluster=options.cluster, spark_types=options.spark_types
+            redact_url(entry["id"]), cluster=options.cluster, spark_types=options.spark_types
         )
         if dataset is not None:
+            dataset = replace(dataset, report_id=entry["id"])
             mapped.setdefault(_key(dataset), dataset)
     return list(mapped.values())
 
@@ -242,13 +246,19 @@ def _key(dataset: AtlasDataset) -> Key:
     return (dataset.type_name, dataset.qualified_name)
 
 
+def _text(value: Any) -> Any:
+    """Free text as it may be sent: a report file may come from a sparklineage that kept
+    secrets, so every text attribute goes through the one redaction once more (idempotent)."""
+    return redact_text(value) if isinstance(value, str) else value
+
+
 def _application_entity(app: dict[str, Any], app_qn: str) -> dict[str, Any]:
     return {
         "typeName": "spark_application",
         "attributes": {
-            "qualifiedName": app_qn,
-            "name": app.get("name") or app["id"],
-            "currentUser": app.get("user"),
+            "qualifiedName": _text(app_qn),
+            "name": _text(app.get("name") or app["id"]),
+            "currentUser": _text(app.get("user")),
             "sparkVersion": app.get("spark_version"),
             "inputs": [],
             "outputs": [],
@@ -267,13 +277,13 @@ def _process_entity(
     execution = query["execution_id"]
     target = outputs[0].name if outputs else "read"
     attributes = {
-        "qualifiedName": f"{app_qn}/{execution}",
-        "name": f"{app.get('name') or app['id']} #{execution} {query['operation']} {target}",
+        "qualifiedName": _text(f"{app_qn}/{execution}"),
+        "name": _text(f"{app.get('name') or app['id']} #{execution} {query['operation']} {target}"),
         "executionId": execution if isinstance(execution, int) else None,
-        "currUser": app.get("user"),
+        "currUser": _text(app.get("user")),
         "operation": query["operation"],
         "status": query["status"],
-        "details": query.get("description") or "",
+        "details": _text(query.get("description") or ""),
         "startTime": _epoch_millis(query.get("start")),
         "endTime": _epoch_millis(query.get("end")),
         "columnMapping": columns,
@@ -281,14 +291,14 @@ def _process_entity(
         "outputs": [d.reference() for d in outputs],
     }
     if "plan" in query:  # a report written without --plans leaves the catalog's plan alone
-        attributes["sparkPlanDescription"] = query["plan"]
+        attributes["sparkPlanDescription"] = _text(query["plan"])
     return {
         "typeName": "spark_process",
         "attributes": attributes,
         "relationshipAttributes": {
             "application": {
                 "typeName": "spark_application",
-                "uniqueAttributes": {"qualifiedName": app_qn},
+                "uniqueAttributes": {"qualifiedName": _text(app_qn)},
             }
         },
     }

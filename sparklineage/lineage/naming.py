@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sparklineage.redact import redact_url
+from sparklineage.redact import REDACTED, redact_url
 
 SESSION_CATALOG = "spark_catalog"
 CATALOG_PREFIX = "spark.sql.catalog."
@@ -220,9 +220,12 @@ def relation(expression_ids: list[int]) -> Dataset:
 def jdbc(url: str | None, table_name: str) -> Dataset:
     """A JDBC table; the URL without credentials, or ``redacted`` when Spark hid it (the
     plans always do: only a JDBC catalog's settings keep the URL)."""
-    clean = _JDBC_PARAMS.sub("", redact_url(url)) if url and "redacted" not in url else "redacted"
+    clean = _JDBC_PARAMS.sub("", redact_url(url)) if url else ""
+    if not clean or REDACTED in clean:  # Spark put its marker for the whole URL
+        clean = "redacted"
     return Dataset(id=f"jdbc:{clean}#{table_name.strip()}", kind="jdbc", format="jdbc")
 
 
 def kafka(servers: str | None, topic: str) -> Dataset:
-    return Dataset(id=f"kafka:{servers or 'unknown'}#{topic}", kind="kafka", format="kafka")
+    servers = redact_url(servers) if servers else "unknown"
+    return Dataset(id=f"kafka:{servers}#{topic}", kind="kafka", format="kafka")

@@ -42,6 +42,7 @@ from sparklineage.lineage.rules import (
 )
 from sparklineage.lineage.streams import stream_datasets
 from sparklineage.plan import parse_plan_text, plan_tree
+from sparklineage.redact import redact_text
 
 DESCRIPTION_LIMIT = 2000
 NO_PLAN_TEXT = "the log has no plan text for this execution: lineage from the plan tree only"
@@ -308,7 +309,7 @@ class LineageCollector:
             outputs=outputs,
             target=target,
             columns=_columns(members, renamed),
-            unsupported=tuple(sorted(set().union(*(m.unsupported for m in members)))),
+            unsupported=_unsupported(members),
             warnings=_warnings(effects, inputs, outputs, notes),
             error=error,
         )
@@ -392,19 +393,27 @@ def _columns(members: list[_Execution], renamed: dict[str, str]) -> tuple[Column
     return tuple(sorted(merged, key=lambda c: (c.dataset, c.column, c.transform)))
 
 
+def _unsupported(members: list[_Execution]) -> tuple[str, ...]:
+    """The plan nodes no rule understood, named as the plan tree does: that text is not
+    redacted when it is read, so it is here."""
+    return tuple(sorted({redact_text(k) for m in members for k in m.unsupported}))
+
+
 def _warnings(
     effects: list[Effect],
     inputs: tuple[Dataset, ...],
     outputs: tuple[Dataset, ...],
     notes: list[str],
 ) -> tuple[str, ...]:
+    """A query's warnings, redacted: rules quote the plan tree, which is not redacted when
+    it is read."""
     warnings = {w for e in effects for w in e.warnings} | set(notes)
     for dataset in (*inputs, *outputs):
         if dataset.truncated:
             warnings.add(
                 f"{dataset.id}: Spark truncated this name in the plan; it may be incomplete"
             )
-    return tuple(sorted(warnings))
+    return tuple(sorted({redact_text(w) for w in warnings}))
 
 
 _CATALOG_OPERATIONS = {
