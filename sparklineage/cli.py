@@ -671,7 +671,7 @@ def _report_problems(
     for warning in found.warnings:
         click.echo(f"sparklineage: warning: {redact_text(warning)}", err=True)
     for problem in found.problems:
-        click.echo(f"sparklineage: error: {redact_text(str(problem))}", err=True)
+        click.echo(f"sparklineage: error: {problem}", err=True)  # errors redact themselves
     for app in applications:
         if app.read_error:
             click.echo(f"sparklineage: error: {redact_text(app.read_error)}", err=True)

@@ -245,20 +245,21 @@ class LineageCollector:
         try:
             return self._query(key, members)
         except Exception as exc:
-            root = next((m for m in members if m.execution_id == key), members[0])
+            root = _root_of(key, members)
+            error = _error_of(members)
             reason = f"{type(exc).__name__}: {str(exc)[:200]}"
             return Query(
                 execution_id=root.execution_id,
                 child_execution_ids=tuple(m.execution_id for m in members if m is not root),
                 operation="unknown",
-                status="failed" if root.error else ("succeeded" if root.ended else "running"),
+                status=_status(error, root),
                 description=root.description,
                 start=root.start,
                 end=root.end,
                 inputs=(),
                 outputs=(),
                 warnings=(f"the lineage of this query could not be derived ({reason})",),
-                error=root.error,
+                error=error,
             )
 
     def _root(self, execution: _Execution) -> int:
@@ -272,7 +273,7 @@ class LineageCollector:
         return execution.execution_id
 
     def _query(self, key: int | str, members: list[_Execution]) -> Query:
-        root = next((m for m in members if m.execution_id == key), members[0])
+        root = _root_of(key, members)
         effects = [e for m in [root, *[m for m in members if m is not root]] for e in m.own]
         catalog = [e for m in members for e in m.catalog]
         # Catalog events are evidence for DDL the plan did not name, not a second opinion.
@@ -295,12 +296,12 @@ class LineageCollector:
         outputs = tuple(d for d in outputs if d.kind != "database")
         notes: list[str] = [w for m in members for w in m.column_warnings]
         inputs = self._resolve(inputs, notes)
-        error = next((m.error for m in members if m.error), None)
+        error = _error_of(members)
         return Query(
             execution_id=root.execution_id,
             child_execution_ids=tuple(m.execution_id for m in members if m is not root),
             operation=operation,
-            status="failed" if error else ("succeeded" if root.ended else "running"),
+            status=_status(error, root),
             description=root.description,
             plan=root.plan,
             start=root.start,
@@ -313,6 +314,19 @@ class LineageCollector:
             warnings=_warnings(effects, inputs, outputs, notes),
             error=error,
         )
+
+
+def _root_of(key: int | str, members: list[_Execution]) -> _Execution:
+    """The execution a query is named after: its root (a stream's: its first batch)."""
+    return next((m for m in members if m.execution_id == key), members[0])
+
+
+def _error_of(members: list[_Execution]) -> str | None:
+    return next((m.error for m in members if m.error), None)
+
+
+def _status(error: str | None, root: _Execution) -> str:
+    return "failed" if error else ("succeeded" if root.ended else "running")
 
 
 def _stream_inputs(planned: tuple[Dataset, ...], sources: set[Dataset]) -> tuple[Dataset, ...]:
