@@ -547,7 +547,8 @@ def sync(
     say = (lambda _line: None) if quiet else click.echo
     warn = functools.partial(click.echo, err=True)
     lock = nullcontext() if dry_run else exclusive(state_path, wait=wait, on_wait=warn)
-    with lock, open_state(state_path, target_key(client, mapping), read_only=dry_run) as memory:
+    target = target_key(client, mapping)
+    with lock, open_state(state_path, target, read_only=dry_run, wait=wait) as memory:
         syncer = Syncer(
             client, memory, options, say=say, warn=lambda m: warn(f"sparklineage: error: {m}")
         )

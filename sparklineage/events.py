@@ -226,46 +226,128 @@ _KEPT_PROPERTIES = (
 )
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+class WrongShape(ValueError):
+    """A field of a wanted event holds what Spark never writes there: the line is malformed."""
+
+
+_MAX_ID = 2**63 - 1  # Spark's ids are Java ints and longs
+_MAX_TIME = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: later is no time Spark wrote
+
+
+def _shape(key: str, value: Any, wanted: str) -> WrongShape:
+    return WrongShape(f"{key} is {type(value).__name__} {str(value)[:40]!r}, not {wanted}")
+
+
+def _id(e: Mapping[str, Any], key: str) -> int:
+    """A mandatory id (executionId, Job ID): a non-negative integer, never a bool."""
+    value = e.get(key)
+    if type(value) is not int or not 0 <= value <= _MAX_ID:
+        raise _shape(key, value, "an id")
+    return value
+
+
+def _optional_id(e: Mapping[str, Any], key: str) -> int | None:
+    return None if e.get(key) is None else _id(e, key)
+
+
+def _number(e: Mapping[str, Any], key: str, default: int) -> int:
+    """A small count Spark writes as a number (stage attempt): the default when absent."""
+    value = e.get(key, default)
+    if type(value) is not int:
+        raise _shape(key, value, "an integer")
+    return value
+
+
+def _time(e: Mapping[str, Any], key: str) -> int | None:
+    """Epoch milliseconds; absent is None, a number outside the years 1970–9999 is wrong."""
+    value = e.get(key)
+    if value is None:
         return None
+    if type(value) is not int or not 0 <= value <= _MAX_TIME:
+        raise _shape(key, value, "a time in epoch milliseconds")
+    return value
 
 
-def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _string(e: Mapping[str, Any], key: str) -> str | None:
+    """A string field; absent is None. Numbers are taken as their text (vendors vary)."""
+    value = e.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if type(value) in (int, float):
+        return str(value)
+    raise _shape(key, value, "a string")
 
 
-def _text(value: Any) -> str | None:
+def _text(e: Mapping[str, Any], key: str) -> str | None:
     """Free text from the log, fit to keep: its secrets redacted."""
-    return None if value is None else redact_text(str(value))
+    value = _string(e, key)
+    return None if value is None else redact_text(value)
+
+
+def _object(e: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A nested JSON object; absent (or null) is empty."""
+    value = e.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _shape(key, value, "an object")
+    return value
+
+
+def _array(e: Mapping[str, Any], key: str) -> list[Any]:
+    """A JSON array; absent (or null) is empty."""
+    value = e.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _shape(key, value, "an array")
+    return value
+
+
+def _objects(e: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """An array whose every item is an object."""
+    items = _array(e, key)
+    if not all(isinstance(item, dict) for item in items):
+        raise WrongShape(f"{key} holds an item that is not an object")
+    return items
 
 
 def _log_start(e: dict[str, Any]) -> LogStart:
-    return LogStart(_str(e.get("Spark Version")))
+    return LogStart(_string(e, "Spark Version"))
 
 
 def _application_start(e: dict[str, Any]) -> ApplicationStart:
     return ApplicationStart(
-        app_id=_str(e.get("App ID")),
-        attempt=_str(e.get("App Attempt ID")),
-        name=_text(e.get("App Name")),
-        user=_text(e.get("User")),
-        time=_int(e.get("Timestamp")),
+        app_id=_string(e, "App ID"),
+        attempt=_string(e, "App Attempt ID"),
+        name=_text(e, "App Name"),
+        user=_text(e, "User"),
+        time=_time(e, "Timestamp"),
     )
 
 
 def _application_end(e: dict[str, Any]) -> ApplicationEnd:
-    return ApplicationEnd(_int(e.get("Timestamp")))
+    return ApplicationEnd(_time(e, "Timestamp"))
+
+
+def _property_pairs(e: dict[str, Any], section: str) -> Iterator[tuple[str, Any]]:
+    """One section of an environment update: an object, or (Spark 1.x) a list of pairs."""
+    props = e.get(section)
+    if isinstance(props, dict):
+        yield from props.items()
+    elif isinstance(props, list):
+        for pair in props:
+            if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+                raise WrongShape(f"{section} holds an item that is not a [key, value] pair")
+            yield pair[0], pair[1]
+    elif props is not None:
+        raise _shape(section, props, "an object")
 
 
 def _environment_update(e: dict[str, Any]) -> EnvironmentUpdate:
     kept: dict[str, str] = {}
     for section in ("Hadoop Properties", "Spark Properties"):  # Spark's own win on a clash
-        props = e.get(section) or {}
-        pairs = props.items() if isinstance(props, dict) else props  # Spark 1.x: list of pairs
-        for key, value in pairs:
+        for key, value in _property_pairs(e, section):
             if key.startswith(_KEPT_PROPERTIES):
                 kept[key] = redact_property(key, str(value))
     return EnvironmentUpdate(tuple(sorted(kept.items())))
@@ -274,94 +356,110 @@ def _environment_update(e: dict[str, Any]) -> EnvironmentUpdate:
 def _rdds(stage_info: dict[str, Any]) -> tuple[RddInfo, ...]:
     return tuple(
         RddInfo(
-            rdd_id=r.get("RDD ID", -1),
-            name=str(r.get("Name", "")),
-            callsite=_str(r.get("Callsite")),
+            rdd_id=_number(r, "RDD ID", -1),
+            name=_string(r, "Name") or "",
+            callsite=_string(r, "Callsite"),
         )
-        for r in stage_info.get("RDD Info") or ()
+        for r in _objects(stage_info, "RDD Info")
     )
 
 
 def _job_start(e: dict[str, Any]) -> JobStart:
-    props = e.get("Properties") or {}
+    props = _object(e, "Properties")
+    stage_ids = _array(e, "Stage IDs")
+    if not all(type(stage) is int for stage in stage_ids):
+        raise WrongShape("Stage IDs holds an item that is not an integer")
     return JobStart(
-        job_id=e["Job ID"],
-        time=_int(e.get("Submission Time")),
-        stage_ids=tuple(e.get("Stage IDs") or ()),
-        execution_id=_int(props.get("spark.sql.execution.id")),
-        job_group=_str(props.get("spark.jobGroup.id")),
-        description=_text(props.get("spark.job.description")),
+        job_id=_id(e, "Job ID"),
+        time=_time(e, "Submission Time"),
+        stage_ids=tuple(stage_ids),
+        execution_id=_execution_property(props),
+        job_group=_string(props, "spark.jobGroup.id"),
+        description=_text(props, "spark.job.description"),
     )
 
 
+def _execution_property(props: Mapping[str, Any]) -> int | None:
+    """spark.sql.execution.id: a job property, so Spark writes it as a string of digits."""
+    value = _string(props, "spark.sql.execution.id")
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) > _MAX_ID:
+        raise _shape("spark.sql.execution.id", value, "an id")
+    return int(value)
+
+
 def _job_end(e: dict[str, Any]) -> JobEnd:
-    result = e.get("Job Result") or {}
+    result = _object(e, "Job Result")
     succeeded = result.get("Result") == "JobSucceeded"
-    error = None if succeeded else _text((result.get("Exception") or {}).get("Message"))
+    error = None if succeeded else _text(_object(result, "Exception"), "Message")
     return JobEnd(
-        job_id=e["Job ID"], time=_int(e.get("Completion Time")), succeeded=succeeded, error=error
+        job_id=_id(e, "Job ID"),
+        time=_time(e, "Completion Time"),
+        succeeded=succeeded,
+        error=error,
     )
 
 
 def _stage_submitted(e: dict[str, Any]) -> StageSubmitted:
-    info = e.get("Stage Info") or {}
+    info = _object(e, "Stage Info")
     return StageSubmitted(
-        stage_id=info.get("Stage ID", -1),
-        attempt=info.get("Stage Attempt ID", 0),
-        name=_str(info.get("Stage Name")),
+        stage_id=_number(info, "Stage ID", -1),
+        attempt=_number(info, "Stage Attempt ID", 0),
+        name=_string(info, "Stage Name"),
         rdds=_rdds(info),
     )
 
 
 def _stage_completed(e: dict[str, Any]) -> StageCompleted:
-    info = e.get("Stage Info") or {}
+    info = _object(e, "Stage Info")
     return StageCompleted(
-        stage_id=info.get("Stage ID", -1),
-        attempt=info.get("Stage Attempt ID", 0),
-        name=_str(info.get("Stage Name")),
+        stage_id=_number(info, "Stage ID", -1),
+        attempt=_number(info, "Stage Attempt ID", 0),
+        name=_string(info, "Stage Name"),
         rdds=_rdds(info),
-        failure=_text(info.get("Failure Reason")),
+        failure=_text(info, "Failure Reason"),
     )
 
 
 def _sql_execution_start(e: dict[str, Any]) -> SQLExecutionStart:
-    configs = e.get("modifiedConfigs") or {}
+    configs = _object(e, "modifiedConfigs")
     return SQLExecutionStart(
-        execution_id=e["executionId"],
-        root_execution_id=_int(e.get("rootExecutionId")),
-        description=redact_text(e.get("description") or ""),
-        details=redact_text(e.get("details") or ""),
-        plan_description=redact_text(e.get("physicalPlanDescription") or ""),
-        plan_info=e.get("sparkPlanInfo") or {},
-        time=_int(e.get("time")),
+        execution_id=_id(e, "executionId"),
+        root_execution_id=_optional_id(e, "rootExecutionId"),
+        description=_text(e, "description") or "",
+        details=_text(e, "details") or "",
+        plan_description=_text(e, "physicalPlanDescription") or "",
+        plan_info=_object(e, "sparkPlanInfo"),
+        time=_time(e, "time"),
         modified_configs=tuple(sorted((k, redact_property(k, str(v))) for k, v in configs.items())),
     )
 
 
 def _sql_adaptive_update(e: dict[str, Any]) -> SQLAdaptiveExecutionUpdate:
     return SQLAdaptiveExecutionUpdate(
-        execution_id=e["executionId"],
-        plan_description=redact_text(e.get("physicalPlanDescription") or ""),
-        plan_info=e.get("sparkPlanInfo") or {},
+        execution_id=_id(e, "executionId"),
+        plan_description=_text(e, "physicalPlanDescription") or "",
+        plan_info=_object(e, "sparkPlanInfo"),
     )
 
 
 def _sql_execution_end(e: dict[str, Any]) -> SQLExecutionEnd:
     return SQLExecutionEnd(
-        execution_id=e["executionId"],
-        time=_int(e.get("time")),
-        error=_text(e.get("errorMessage") or None),
+        execution_id=_id(e, "executionId"),
+        time=_time(e, "time"),
+        error=_text(e, "errorMessage") or None,
     )
 
 
 def _catalog_event(e: dict[str, Any]) -> CatalogEvent:
-    specs = e.get("partSpecs") or ()
+    specs = _objects(e, "partSpecs")
     return CatalogEvent(
-        kind=e["Event"].removeprefix(CATALOG),
-        database=_str(e.get("database") or e.get("db")),
-        name=_str(e.get("name") or e.get("table")),
-        new_name=_str(e.get("newName")),
-        detail=_str(e.get("kind")),
+        kind=str(e["Event"]).removeprefix(CATALOG),
+        database=_string(e, "database") or _string(e, "db"),
+        name=_string(e, "name") or _string(e, "table"),
+        new_name=_string(e, "newName"),
+        detail=_string(e, "kind"),
         partitions=tuple(
             tuple(sorted((str(k), str(v)) for k, v in spec.items())) for spec in specs
         ),
@@ -370,29 +468,31 @@ def _catalog_event(e: dict[str, Any]) -> CatalogEvent:
 
 def _query_started(e: dict[str, Any]) -> StreamingQueryStarted:
     return StreamingQueryStarted(
-        query_id=str(e.get("id")),
-        run_id=str(e.get("runId")),
-        name=_text(e.get("name")),
-        time=_str(e.get("timestamp")),
+        query_id=_string(e, "id") or "",
+        run_id=_string(e, "runId") or "",
+        name=_text(e, "name"),
+        time=_string(e, "timestamp"),
     )
 
 
 def _query_progress(e: dict[str, Any]) -> StreamingQueryProgress:
-    progress = e.get("progress") or {}
+    progress = _object(e, "progress")
     return StreamingQueryProgress(
-        query_id=str(progress.get("id")),
-        run_id=str(progress.get("runId")),
-        name=_text(progress.get("name")),
-        batch_id=_int(progress.get("batchId")),
-        time=_str(progress.get("timestamp")),
-        sources=tuple(str(s.get("description")) for s in progress.get("sources") or ()),
-        sink=_str((progress.get("sink") or {}).get("description")),
+        query_id=_string(progress, "id") or "",
+        run_id=_string(progress, "runId") or "",
+        name=_text(progress, "name"),
+        batch_id=_optional_id(progress, "batchId"),
+        time=_string(progress, "timestamp"),
+        sources=tuple(_string(s, "description") or "" for s in _objects(progress, "sources")),
+        sink=_string(_object(progress, "sink"), "description"),
     )
 
 
 def _query_terminated(e: dict[str, Any]) -> StreamingQueryTerminated:
     return StreamingQueryTerminated(
-        query_id=str(e.get("id")), run_id=str(e.get("runId")), error=_text(e.get("exception"))
+        query_id=_string(e, "id") or "",
+        run_id=_string(e, "runId") or "",
+        error=_text(e, "exception"),
     )
 
 
@@ -518,4 +618,6 @@ class EventStream:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, orjson.JSONDecodeError):
         return f"not JSON: {exc}"
+    if isinstance(exc, WrongShape):
+        return f"wrong shape: {exc}"
     return f"unexpected content: {type(exc).__name__} {exc}"

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import orjson
 
-from sparklineage.errors import StateLockedError, UsageError
+from sparklineage.errors import SparkLineageError, StateLockedError, UsageError
 from sparklineage.redact import redact_text
 
 SCHEMA_VERSION = 2  # 2: the types table
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS types (
     target TEXT NOT NULL, type_name TEXT NOT NULL, version TEXT NOT NULL,
     checked_at REAL NOT NULL, PRIMARY KEY (target, type_name));
 """
+_TABLES = {"logs", "applications", "queries", "pending", "types"}
 
 
 def default_state_path() -> Path:
@@ -202,49 +203,109 @@ class SyncState:
         self._db.execute("COMMIT")
 
 
+BUSY_TIMEOUT = 5.0  # seconds SQLite waits for a lock another program holds on the file
+WAIT_TIMEOUT = 24 * 3600.0  # with --wait
+
+
 @contextmanager
-def open_state(path: Path, target: str, *, read_only: bool = False) -> Iterator[SyncState]:
+def open_state(
+    path: Path, target: str, *, read_only: bool = False, wait: bool = False
+) -> Iterator[SyncState]:
     """The state at ``path`` for ``target``; created when missing (unless ``read_only``,
-    where a missing file reads as empty and nothing is ever written)."""
+    where a missing file reads as empty and nothing is ever written).
+
+    A state that cannot be written is refused here, before a run sends anything: a run
+    that sent and then could not record would send everything again the next time. Any
+    SQLite error while the state is open becomes one line saying what to do (:func:`failure`).
+    """
+    timeout = WAIT_TIMEOUT if wait else BUSY_TIMEOUT
     if read_only and not path.exists():
         connection, writable = sqlite3.connect(":memory:", isolation_level=None), True
     else:
-        connection, writable = _connect(path, read_only=read_only), not read_only
+        connection, writable = _connect(path, read_only=read_only, timeout=timeout), not read_only
     try:
         _prepare(connection, path, writable=writable)
+        if writable and not read_only:
+            _probe_write(connection)
         yield SyncState(connection, target)
+    except sqlite3.Error as exc:
+        raise failure(path, exc) from None
     finally:
         connection.close()
 
 
-def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+def failure(path: Path, exc: sqlite3.Error) -> SparkLineageError:
+    """What an SQLite error on the state means to the user, and what to do about it."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StateLockedError(
+            f"{path}: the sync state is locked by another program ({exc}); exiting. "
+            "Try again later, or use --wait"
+        )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return UsageError(
+            f"{path}: cannot write the sync state ({exc}); make the file and its directory "
+            "writable by this user, or point --state at another file. Nothing was sent"
+        )
+    if name.startswith("SQLITE_FULL"):
+        return UsageError(f"{path}: no space left for the sync state ({exc}); free some space")
+    again = "the next run reads every log again and sends only what the catalog lacks"
+    if name.startswith("SQLITE_NOTADB"):
+        return UsageError(
+            f"{path}: not a sparklineage sync state ({exc}); point --state at the state file, "
+            f"or move this one aside: {again}"
+        )
+    if name.startswith("SQLITE_CORRUPT"):
+        return UsageError(f"{path}: the sync state is damaged ({exc}); move it aside: {again}")
+    return UsageError(f"{path}: the sync state failed ({exc}); see docs/cron.md")
+
+
+def _connect(path: Path, *, read_only: bool, timeout: float) -> sqlite3.Connection:
     try:
         if read_only:
             uri = f"{path.resolve().as_uri()}?mode=ro"
-            return sqlite3.connect(uri, uri=True, isolation_level=None)
+            return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return sqlite3.connect(path, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise UsageError(f"{path}: cannot open the sync state ({exc})") from None
+        return sqlite3.connect(path, isolation_level=None, timeout=timeout)
+    except OSError as exc:
+        raise UsageError(
+            f"{path.parent}: cannot create the directory of the sync state ({exc.strerror}); "
+            "point --state at a writable place"
+        ) from None
+    except sqlite3.Error as exc:
+        raise failure(path, exc) from None
 
 
 def _prepare(connection: sqlite3.Connection, path: Path, *, writable: bool) -> None:
     """Create the tables, or check that an existing file is a state this version reads."""
-    try:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise UsageError(
+            f"{path}: the sync state was written by a newer sparklineage "
+            f"(schema {version}); upgrade, or point --state at another file"
+        )
+    if version == 0:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+        tables = {name for (name,) in rows}
+        if tables - _TABLES:
             raise UsageError(
-                f"{path}: the sync state was written by a newer sparklineage "
-                f"(schema {version}); upgrade, or point --state at another file"
+                f"{path}: not a sparklineage sync state (it holds another program's tables); "
+                "point --state at another file"
             )
-        if version < SCHEMA_VERSION:
-            if not writable and version == 0:
-                raise sqlite3.DatabaseError("no sync tables")
-            if not writable:
-                return  # an older state, read as it is: what it lacks reads as empty
-            connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{path}: not a sparklineage sync state ({exc})") from None
+        if not writable:
+            raise UsageError(f"{path}: not a sparklineage sync state (an empty database)")
+    if version < SCHEMA_VERSION and writable:
+        connection.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+
+
+def _probe_write(connection: sqlite3.Connection) -> None:
+    """Write the file's header in a transaction rolled back: fails now when the file, its
+    directory (the journal) or its file system cannot be written."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    finally:
+        connection.execute("ROLLBACK")
 
 
 @contextmanager
