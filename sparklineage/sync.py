@@ -22,10 +22,12 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -129,27 +131,51 @@ class Extraction:
 
 def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
     """Fetch one candidate and read its applications (plans kept: the catalog shows them).
-    Messages name the candidate's location, never the scratch copy that was read."""
+    Messages name the candidate's location, never the scratch copy that was read.
+
+    Whatever goes wrong with one candidate is that candidate's problem: the run (and, under
+    ``--jobs``, the worker) goes on to the next one."""
     try:
         with fetched(source, candidate) as path:
-            local = str(path)
-            try:
-                found = discover_walked(path)
-                apps = [read_application(s, strict=strict, keep_plans=True) for s in found.sources]
-            except LogReadError as exc:  # --strict: a malformed line fails the log
-                return Extraction(
-                    candidate, problems=(str(exc).replace(local, candidate.location),)
-                )
+            return _read_fetched(candidate, str(path), strict)
     except LogVanishedError:
         return Extraction(candidate, vanished=True)
     except FetchError as exc:
         return Extraction(candidate, fetch_error=str(exc))
+    except Exception as exc:  # a bug of ours on a log nobody foresaw: this log only
+        return Extraction(candidate, problems=(_unhandled(candidate.location, exc),))
+
+
+def _read_fetched(candidate: Candidate, local: str, strict: bool) -> Extraction:
+    try:
+        found = discover_walked(Path(local))
+        apps = [read_application(s, strict=strict, keep_plans=True) for s in found.sources]
+    except LogReadError as exc:  # --strict: a malformed line fails the log
+        return Extraction(candidate, problems=(str(exc).replace(local, candidate.location),))
     entries = [_located(application_entry(a, plans=True), local, candidate.location) for a in apps]
     problems = [str(p) for p in found.problems] + [a.read_error for a in apps if a.read_error]
     return Extraction(
         candidate,
         tuple(entries),
         tuple(p.replace(local, candidate.location) for p in problems),
+    )
+
+
+def _worker_died(candidate: Candidate) -> str:
+    return (
+        f"{candidate.location}: the worker reading it (or a log beside it) died, killed or out "
+        "of memory; it is taken again next run"
+    )
+
+
+class _Unmappable(Exception):
+    """An application the mapping could not turn into entities (a bug of ours, said)."""
+
+
+def _unhandled(what: str, exc: Exception) -> str:
+    return (
+        f"{what}: sparklineage could not handle it ({type(exc).__name__}: {str(exc)[:200]}); "
+        "it is taken again when it changes"
     )
 
 
@@ -246,27 +272,45 @@ class Syncer:
                 yield extract(source, candidate, strict)
             return
         waiting = iter(todo)
+        broke = True
+        while broke:  # a new pool after a worker died (killed, out of memory)
+            broke = yield from self._pooled(waiting, strict)
+
+    def _pooled(
+        self, waiting: Iterator[tuple[Source, Candidate]], strict: bool
+    ) -> Generator[Extraction, None, bool]:
+        """Read from ``waiting`` in one pool of workers until it is empty (False) or the pool
+        breaks (True): then the candidates in flight are deferred to the next run."""
+        jobs = self.options.jobs
         # Spawned, not forked: a forked worker would inherit the state's lock and its SQLite
         # handle, and hold the lock after a killed run. Workers also end with their run.
         with ProcessPoolExecutor(
-            max_workers=self.options.jobs,
+            max_workers=jobs,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_end_with_parent,
             initargs=(os.getpid(),),
         ) as pool:
             ahead = deque(
-                pool.submit(extract, s, c, strict)
-                for s, c in itertools.islice(waiting, 2 * self.options.jobs)
+                (c, pool.submit(extract, s, c, strict))
+                for s, c in itertools.islice(waiting, 2 * jobs)
             )
             try:
                 while ahead:
-                    extraction = ahead.popleft().result()
-                    for source, candidate in itertools.islice(waiting, 1):
-                        ahead.append(pool.submit(extract, source, candidate, strict))
+                    candidate, future = ahead.popleft()
+                    try:
+                        extraction = future.result()
+                    except BrokenProcessPool:
+                        for lost in [candidate, *(c for c, _ in ahead)]:
+                            yield Extraction(lost, fetch_error=_worker_died(lost))
+                        ahead.clear()
+                        return True
+                    for source, following in itertools.islice(waiting, 1):
+                        ahead.append((following, pool.submit(extract, source, following, strict)))
                     yield extraction
             finally:
-                for future in ahead:
+                for _, future in ahead:
                     future.cancel()
+        return False
 
     def _finish_interrupted(self) -> None:
         """Deletes that a killed run had begun: finish them, then the queries have landed."""
@@ -297,30 +341,38 @@ class Syncer:
         known = any(
             self.state.knows_application(application_key(a)) for a in extraction.applications
         )
-        landed = []
+        landed, failed = [], bool(extraction.problems)
         for app in extraction.applications:
-            digests = self._land_application(app)
+            try:
+                digests = self._land_application(app)
+            except _Unmappable as exc:
+                self._warn(str(exc))
+                failed = True  # recorded as failed: taken again when the log changes
+                continue
             if digests is None:
                 return  # counted as failed; the log is taken again next run
             landed.append((application_key(app), digests))
-        if extraction.problems:
+        if failed:
             self.summary.failed += 1
         elif landed:
             self.summary.changed += known
             self.summary.new += not known
         if not self.options.dry_run:
-            outcome = "failed" if extraction.problems else "landed" if landed else "not-a-log"
+            outcome = "failed" if failed else "landed" if landed else "not-a-log"
             self.state.record_log(candidate.location, candidate.fingerprint, outcome, landed)
 
     def _land_application(self, app: dict[str, Any]) -> dict[str, str] | None:
         """Send what is new of one application; the digests it landed, or None on failure."""
         key = application_key(app)
         landed = self.state.landed_digests(key)
-        queries, digests = _changed_queries(app, landed, rollup=self.options.mapping.rollup)
-        if not queries and self.state.knows_application(key):
-            return digests
-        report = {"schema": SCHEMA, "applications": [{**app, "queries": queries}]}
-        plan = plan_upload(report, self.options.mapping)
+        try:
+            queries, digests = _changed_queries(app, landed, rollup=self.options.mapping.rollup)
+            if not queries and self.state.knows_application(key):
+                return digests
+            report = {"schema": SCHEMA, "applications": [{**app, "queries": queries}]}
+            plan = plan_upload(report, self.options.mapping)
+        except Exception as exc:  # a bug of ours in mapping this application: it alone fails
+            raise _Unmappable(_unhandled(_described(app), exc)) from exc
         self.summary.queries += len(queries)
         try:
             self._check_types(plan)

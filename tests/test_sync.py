@@ -556,3 +556,44 @@ def test_the_public_corpus_lands_once_and_a_strict_run_reports_the_malformed_log
     strict = sync(CORPUS, catalog, tmp_path / "strict.sqlite3", "--strict")
     assert strict.returncode == 3
     assert "malformed_json_eventlog.zstd" in strict.stderr and "1 failed" in strict.stdout
+
+
+def _failing_on(name: str, real):
+    """``real``, failing as a bug of ours would on the application called ``name``; it is
+    given an Application (application_entry) or a report document (plan_upload)."""
+
+    def failing(first, *args, **kwargs):
+        if isinstance(first, dict):
+            names = {app.get("name") for app in first["applications"]}
+        else:
+            names = {first.name}
+        if name in names:
+            raise RuntimeError(f"nobody foresaw {name}")
+        return real(first, *args, **kwargs)
+
+    return failing
+
+
+@pytest.mark.parametrize("stage", ["application_entry", "plan_upload"])
+def test_a_log_sparklineage_cannot_handle_is_recorded_failed_and_the_others_land(
+    tmp_path, catalog, monkeypatch, stage
+):
+    import sparklineage.sync as sync_module
+
+    events = copy_logs(tmp_path / "events", ("dml", "ddl", "views"))
+    source = source_of(str(events))
+    monkeypatch.setattr(sync_module, stage, _failing_on("ddl", getattr(sync_module, stage)))
+    warned: list[str] = []
+    with open_state(tmp_path / "state.sqlite3", "test") as state:
+        first = Syncer(AtlasClient(catalog.url), state, SyncOptions(), say=print, warn=warned.append)
+        summary = first.run([source], on_progress=lambda _done, _total: None)
+        assert (summary.new, summary.failed, summary.partial) == (2, 1, True)
+        assert any("could not handle" in w and "nobody foresaw ddl" in w for w in warned)
+        outcomes = sorted(outcome for _, outcome in state.taken_logs().values())
+        assert outcomes == ["failed", "landed", "landed"], "the poisoned log is recorded"
+
+        again = Syncer(AtlasClient(catalog.url), state, SyncOptions(), say=print, warn=print)
+        rerun = again.run([source], on_progress=lambda _done, _total: None)
+        assert (rerun.unchanged, rerun.failed) == (3, 0), "unchanged, it is not read again"
+    apps = {a["attributes"]["name"] for a in catalog.entities("spark_application")}
+    assert apps == {"dml", "views"}
