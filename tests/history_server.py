@@ -46,7 +46,9 @@ Basic authentication (``auth=(user, password)``) stands for a gateway in front o
 the real one has none of its own. Scripted faults (``add_fault``): ``("status", code)``,
 ``("drop",)`` (close without answering), ``("truncate",)`` (headers and half of the body,
 then close), ``("slow", seconds)``, ``("body", content_type, bytes)`` (any answer, e.g. a
-login page or a zip with hostile entry names).
+login page or a zip with hostile entry names), ``("gzipped", content_type, bytes)`` (bytes
+already gzip-compressed, sent as a gzip-encoded body: a bomb), ``("trickle", seconds)`` (the
+real answer, one byte per chunk, ``seconds`` apart).
 """
 
 from __future__ import annotations
@@ -247,11 +249,14 @@ def _parse_fault(fault: tuple[Any, ...], where: str | None) -> _Fault:
             return _Fault(fault[0], where=where)
         case ("slow", int(seconds) | float(seconds)) if seconds >= 0:
             return _Fault("slow", seconds=float(seconds), where=where)
-        case ("body", str(content_type), bytes(body)):
-            return _Fault("body", content_type=content_type, body=body, where=where)
+        case ("trickle", int(seconds) | float(seconds)) if seconds > 0:
+            return _Fault("trickle", seconds=float(seconds), where=where)
+        case ("body" | "gzipped", str(content_type), bytes(body)):
+            return _Fault(fault[0], content_type=content_type, body=body, where=where)
     raise ValueError(
         f"unknown fault {fault!r}: use ('status', code), ('drop',), ('truncate',), "
-        "('slow', seconds) or ('body', content_type, bytes)"
+        "('slow', seconds), ('trickle', seconds), ('body', content_type, bytes) or "
+        "('gzipped', content_type, gzip bytes)"
     )
 
 
@@ -615,21 +620,27 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.seconds)
         if fault is not None and fault.kind == "status":
             answer = _Answer(fault.status, f"scripted fault {fault.status}".encode(), "text/plain")
-        elif fault is not None and fault.kind == "body":
+        elif fault is not None and fault.kind in ("body", "gzipped"):
             answer = _Answer(200, fault.body, fault.content_type)
         else:
             answer = history._respond(self.path, authorization)
         history._record(below, query, answer.status, authorization)
-        self._send(answer, truncate=fault is not None and fault.kind == "truncate")
+        kind = fault.kind if fault is not None else None
+        trickle = fault.seconds if fault is not None and kind == "trickle" else 0.0
+        self._send(answer, truncate=kind == "truncate", encoded=kind == "gzipped", trickle=trickle)
 
-    def _send(self, answer: _Answer, *, truncate: bool) -> None:
+    def _send(
+        self, answer: _Answer, *, truncate: bool, encoded: bool = False, trickle: float = 0.0
+    ) -> None:
         """Write the answer, chunked and gzipped as Jetty would; ``truncate`` stops halfway
-        through the body and closes the connection."""
+        through the body and closes the connection; ``encoded``: the body is gzip already;
+        ``trickle``: one byte per chunk, that many seconds apart."""
         body = answer.body
         encoding = self.headers.get("Accept-Encoding", "")
         zipped = "gzip" in encoding and len(body) >= _GZIP_MIN_BYTES and answer.status == 200
-        if zipped:
+        if zipped and not encoded:
             body = gzip.compress(body)
+        zipped = zipped or encoded
         try:
             self.send_response(answer.status)
             self.send_header("Cache-Control", "no-cache, no-store, must-revalidate")
@@ -647,6 +658,9 @@ class _Handler(BaseHTTPRequestHandler):
             if answer.status != 200:
                 self.wfile.write(body)
                 return
+            if trickle:
+                self._trickle(body, trickle)
+                return
             self._write_chunks(body[: len(body) // 2] if truncate else body)
             if truncate:
                 self.wfile.flush()
@@ -655,6 +669,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _trickle(self, body: bytes, seconds: float) -> None:
+        for byte in body:
+            self.wfile.write(b"1\r\n" + bytes([byte]) + b"\r\n")
+            self.wfile.flush()
+            time.sleep(seconds)  # until the client gives up: then the write fails
+        self.close_connection = True
 
     def _write_chunks(self, body: bytes, size: int = 64 * 1024) -> None:
         for start in range(0, len(body), size):

@@ -4,6 +4,7 @@ copies of the real fixture logs."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -142,9 +143,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def zip_bytes(entries: dict[str, bytes]) -> bytes:
+def zip_bytes(entries: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zipped:
+    with zipfile.ZipFile(buffer, "w", compression=compression) as zipped:
         for name, data in entries.items():
             zipped.writestr(name, data)
     return buffer.getvalue()
@@ -626,12 +627,20 @@ def test_credentials_in_the_url_authenticate_but_never_show(tmp_path, history_se
     assert all(r.query.get("doAs") == ["alice"] for r in served)
 
 
+BOMB = bytes(64 << 20)  # 64 MiB of zeros: deflate makes it ~64 KiB
+BOMB_GZIP = gzip.compress(BOMB, compresslevel=1)
 FAILED_DOWNLOADS = [
     (("status", 500), "HTTP 500"),
     (("drop",), "download failed (the server closed the connection without answering)"),
     (("truncate",), "event logs download failed"),
     (("body", "application/octet-stream", b"PK\x03\x04 not a zip"), "not a readable zip"),
     (("body", "application/octet-stream", zip_bytes({})), "holds no files"),
+    (("gzipped", "application/zip", b"\x1f\x8b\x08\x00 broken"), "has a broken gzip encoding"),
+    (("gzipped", "application/zip", BOMB_GZIP), "inflates over 200 times"),
+    (
+        ("body", "application/zip", zip_bytes({"app": BOMB}, zipfile.ZIP_DEFLATED)),
+        "zip entry 'app' inflates over 200 times (a decompression bomb): refused",
+    ),
 ]
 
 
@@ -688,3 +697,53 @@ def test_a_zip_entry_outside_its_directory_is_refused(tmp_path, history_server_f
 
     assert not list(tmp_path.rglob("escaped"))
     assert list(scratch.iterdir()) == []
+
+
+def test_a_server_that_trickles_is_given_up_at_the_deadline(tmp_path, history_server_factory):
+    log_dir = make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd")
+    server = history_server_factory(log_dir)
+    [candidate] = list_attempts(server.url)
+    server.add_fault("trickle", 0.2, path_contains="/logs")
+    started = time.monotonic()
+
+    with pytest.raises(LogReadError, match="took too long"):
+        download_logs(candidate, tmp_path / "scratch", timeout=5, deadline=1.5)
+
+    assert time.monotonic() - started < 5, "each byte came within the timeout: the deadline ends it"
+    server.add_fault("trickle", 0.2)
+    with pytest.raises(SourceUnavailableError, match="application list took too long"):
+        list_attempts(server.url, timeout=5, deadline=1.5)
+
+
+def test_a_listing_that_is_a_decompression_bomb_is_refused(tmp_path, history_server_factory):
+    server = history_server_factory(make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd"))
+    server.add_fault(
+        "gzipped", "application/json", gzip.compress(b"[" + b" " * (64 << 20), compresslevel=1)
+    )
+
+    with pytest.raises(SourceUnavailableError, match="inflates over 200 times"):
+        list_attempts(server.url)
+
+
+def test_listed_values_of_the_wrong_type_are_passed_over(tmp_path, history_server_factory):
+    server = history_server_factory(make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd"))
+    listing = [
+        {"id": "app-number", "attempts": 5},
+        {"id": "app-string", "attempts": "many"},
+        {"id": 7, "attempts": []},
+        {"id": "app-odd-times", "attempts": [{"lastUpdatedEpoch": "x", "completed": "yes"}, 3]},
+        list_attempts_raw(server.url)[0],
+    ]
+    server.add_fault("body", "application/json", orjson.dumps(listing))
+
+    candidates = list_attempts(server.url)
+
+    assert [c.location.rsplit("/", 1)[1] for c in candidates] == [
+        "app-odd-times",
+        "local-1795493221031",
+    ]
+    assert candidates[0].in_progress, "not completed: true is not completed"
+
+
+def list_attempts_raw(url: str) -> list[dict[str, Any]]:
+    return requests.get(url + "/api/v1/applications", timeout=10).json()

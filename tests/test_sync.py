@@ -585,7 +585,9 @@ def test_a_log_sparklineage_cannot_handle_is_recorded_failed_and_the_others_land
     monkeypatch.setattr(sync_module, stage, _failing_on("ddl", getattr(sync_module, stage)))
     warned: list[str] = []
     with open_state(tmp_path / "state.sqlite3", "test") as state:
-        first = Syncer(AtlasClient(catalog.url), state, SyncOptions(), say=print, warn=warned.append)
+        first = Syncer(
+            AtlasClient(catalog.url), state, SyncOptions(), say=print, warn=warned.append
+        )
         summary = first.run([source], on_progress=lambda _done, _total: None)
         assert (summary.new, summary.failed, summary.partial) == (2, 1, True)
         assert any("could not handle" in w and "nobody foresaw ddl" in w for w in warned)

@@ -35,8 +35,10 @@ import http.client
 import re
 import shutil
 import tempfile
+import time
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -45,6 +47,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import orjson
 import requests
+import urllib3
 
 from sparklineage.errors import (
     LogReadError,
@@ -65,6 +68,13 @@ LISTING_PARAMS: dict[str, Any] = {
     "minEndDate": "1970-01-01",
 }
 _CHUNK = 1 << 20
+LISTING_MAX_BYTES = 256 << 20  # decoded: ~500 000 applications; past it, not a real listing
+LISTING_DEADLINE = 600.0  # seconds for the whole listing, however slowly it trickles
+DOWNLOAD_DEADLINE = 3600.0  # seconds for one attempt's logs
+# Deflate and gzip inflate real event logs 5-30 times; bombs ~1000 times. Past this ratio
+# (once a body or zip entry is this large), the answer is refused, not written out.
+MAX_RATIO = 200
+RATIO_FLOOR = 16 << 20
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -85,7 +95,9 @@ class _Server:
         return self.url + path + (f"?{self.query}" if self.query else "")
 
 
-def list_attempts(base_url: str, *, timeout: float = 60.0) -> list[Candidate]:
+def list_attempts(
+    base_url: str, *, timeout: float = 60.0, deadline: float = LISTING_DEADLINE
+) -> list[Candidate]:
     """Every application attempt the History Server at ``base_url`` lists, one
     :class:`Candidate` each, from ``GET {base_url}/api/v1/applications`` alone.
 
@@ -93,11 +105,13 @@ def list_attempts(base_url: str, *, timeout: float = 60.0) -> list[Candidate]:
     History Server: nothing can be synced from it, and the fix is in the command line.
     """
     server = _parse_base(base_url)
-    applications = _get_listing(server, timeout)
+    applications = _get_listing(server, timeout, time.monotonic() + deadline)
     return [c for app in applications for c in _candidates(server, app)]
 
 
-def download_logs(candidate: Candidate, into: Path, *, timeout: float = 60.0) -> Path:
+def download_logs(
+    candidate: Candidate, into: Path, *, timeout: float = 60.0, deadline: float = DOWNLOAD_DEADLINE
+) -> Path:
     """Fetch the attempt's event logs (a zip from ``candidate.path``) and unpack them into a
     new directory under ``into``; return that directory, which holds the log in Spark's own
     layout (one file, or an ``eventlog_v2_…`` directory) for discovery to walk.
@@ -115,7 +129,7 @@ def download_logs(candidate: Candidate, into: Path, *, timeout: float = 60.0) ->
         ) from None
     archive = target.with_name(target.name + ".zip")
     try:
-        _fetch(candidate, archive, timeout, secrets)
+        _fetch(candidate, archive, timeout, time.monotonic() + deadline, secrets)
         _unpack(candidate, archive, target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
@@ -160,7 +174,7 @@ def _credentials(netloc: str) -> tuple[str, ...]:
     return tuple({v for part in given if len(part) > 2 for v in (part, unquote(part))})
 
 
-def _get_listing(server: _Server, timeout: float) -> list[dict[str, Any]]:
+def _get_listing(server: _Server, timeout: float, deadline: float) -> list[dict[str, Any]]:
     """The decoded application list. A server that cannot answer now is unavailable (the
     next run tries again); one that answers what no History Server does is a UsageError."""
     where = server.endpoint(APPLICATIONS, public=True)
@@ -168,7 +182,7 @@ def _get_listing(server: _Server, timeout: float) -> list[dict[str, Any]]:
         response = requests.get(
             server.endpoint(APPLICATIONS),
             params=LISTING_PARAMS,
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", "Accept-Encoding": "gzip"},
             timeout=timeout,
             stream=True,
         )
@@ -188,8 +202,12 @@ def _get_listing(server: _Server, timeout: float) -> list[dict[str, Any]]:
         if response.status_code != 200:
             raise UsageError(_listing_status_message(server, where, response))
         try:
-            body = response.content
-        except requests.RequestException as exc:
+            body = b"".join(body_chunks(response, deadline, LISTING_MAX_BYTES))
+        except BodyRefused as exc:
+            raise SourceUnavailableError(
+                f"the Spark History Server at {server.public}: its application list {exc}"
+            ) from None
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise SourceUnavailableError(
                 f"the Spark History Server at {server.public} broke off its application list "
                 f"({_reason(exc)}): try again, and look at the server's log if it persists"
@@ -240,7 +258,8 @@ def _candidates(server: _Server, app: dict[str, Any]) -> Iterator[Candidate]:
     app_id = app.get("id")
     if not isinstance(app_id, str) or not app_id:
         return
-    for attempt in app.get("attempts") or ():
+    attempts = app.get("attempts")
+    for attempt in attempts if isinstance(attempts, list) else ():
         if isinstance(attempt, dict):
             yield _candidate(server, app_id, attempt)
 
@@ -283,6 +302,70 @@ def _epoch_ms(attempt: dict[str, Any], field: str) -> int | None:
 
 
 # --------------------------------------------------------------------------------------------
+# Bodies
+
+
+class BodyRefused(Exception):
+    """A body read no further: past its deadline, its size cap or a sane inflation ratio."""
+
+
+def body_chunks(
+    response: requests.Response, deadline: float, max_bytes: int | None = None
+) -> Iterator[bytes]:
+    """The decoded body, chunk by chunk, within bounds: by the monotonic ``deadline`` (a
+    server trickling a byte at a time never trips the per-read timeout), ``max_bytes``
+    decoded, and :data:`MAX_RATIO` decoded bytes per byte received (a gzip bomb).
+
+    The body is read as it arrives (``read1``) and decoded here, a bounded piece at a time:
+    urllib3's own decoding would wait for whole chunks, and for enough gzip to decode."""
+    decoder = _decoder(response)
+    received = decoded = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise BodyRefused("took too long (the server sends too slowly): the next run retries")
+        raw = response.raw.read1(_CHUNK, decode_content=False)
+        received += len(raw)
+        for piece in decoder(raw):
+            decoded += len(piece)
+            if max_bytes is not None and decoded > max_bytes:
+                raise BodyRefused(f"is over {max_bytes >> 20} MiB decoded: refused")
+            if decoded > RATIO_FLOOR and decoded > MAX_RATIO * max(received, 1):
+                raise BodyRefused(
+                    f"inflates over {MAX_RATIO} times what was received (a decompression "
+                    "bomb): refused"
+                )
+            yield piece
+        if not raw:
+            return
+
+
+def _decoder(response: requests.Response) -> Callable[[bytes], Iterator[bytes]]:
+    """The body's content decoding, as a function of each piece received (b"" at the end)
+    that yields decoded pieces of at most one chunk each."""
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return lambda raw: iter((raw,) if raw else ())
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise BodyRefused(f"came in an encoding never asked for ({encoding!r}): refused")
+    inflate = zlib.decompressobj(wbits=47)  # gzip or zlib framing, told by the header
+
+    def decode(raw: bytes) -> Iterator[bytes]:
+        try:
+            data = raw
+            while data:
+                piece = inflate.decompress(data, _CHUNK)
+                data = inflate.unconsumed_tail
+                if piece:
+                    yield piece
+            if not raw and not inflate.eof:
+                raise BodyRefused("ended inside its gzip stream (cut off): the next run retries")
+        except zlib.error as exc:
+            raise BodyRefused(f"has a broken gzip encoding ({exc}): refused") from None
+
+    return decode
+
+
+# --------------------------------------------------------------------------------------------
 # The logs
 
 
@@ -298,22 +381,28 @@ def _new_directory(into: Path, location: str) -> Path:
     return target
 
 
-def _fetch(candidate: Candidate, archive: Path, timeout: float, secrets: tuple[str, ...]) -> None:
+def _fetch(
+    candidate: Candidate, archive: Path, timeout: float, deadline: float, secrets: tuple[str, ...]
+) -> None:
     """Stream the zip to ``archive``; every failure is this attempt's LogReadError."""
     try:
-        with requests.get(candidate.path, stream=True, timeout=timeout) as response:
+        with requests.get(
+            candidate.path, stream=True, timeout=timeout, headers={"Accept-Encoding": "gzip"}
+        ) as response:
             if response.status_code == 404:  # cleaned from the history since it was listed
                 raise LogVanishedError(candidate.location, _download_status(response, secrets))
             if response.status_code != 200:
                 raise LogReadError(candidate.location, _download_status(response, secrets))
             with open(archive, "wb") as out:
-                for chunk in response.iter_content(_CHUNK):
+                for chunk in body_chunks(response, deadline):
                     out.write(chunk)
-    except requests.Timeout:
+    except BodyRefused as exc:
+        raise LogReadError(candidate.location, f"event logs download {exc}") from None
+    except (requests.Timeout, urllib3.exceptions.TimeoutError):
         raise LogReadError(
             candidate.location, f"event logs download timed out (no data for {timeout:g} s)"
         ) from None
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise LogReadError(
             candidate.location, f"event logs download failed ({_reason(exc)}); the next run retries"
         ) from None
@@ -371,6 +460,14 @@ def _extract(
     if member.is_dir():
         destination.mkdir(parents=True, exist_ok=True)
         return
+    if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(
+        member.compress_size, 1
+    ):
+        raise LogReadError(
+            candidate.location,
+            f"the logs zip entry {member.filename!r} inflates over {MAX_RATIO} times "
+            "(a decompression bomb): refused",
+        )
     destination.parent.mkdir(parents=True, exist_ok=True)
     with zipped.open(member) as source, open(destination, "wb") as out:
         shutil.copyfileobj(source, out, _CHUNK)
@@ -398,8 +495,10 @@ def _reason(exc: BaseException) -> str:
             return cause.strerror.lower()
         if isinstance(cause, http.client.RemoteDisconnected):
             return "the server closed the connection without answering"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
         return "the connection broke off mid-answer"
+    if isinstance(exc, requests.exceptions.ContentDecodingError | urllib3.exceptions.DecodeError):
+        return "the answer's gzip encoding is broken"
     if isinstance(exc, requests.exceptions.SSLError):
         return "TLS handshake failed"
     return type(exc).__name__
