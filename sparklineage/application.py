@@ -94,11 +94,19 @@ def read_application(
     except OSError as exc:  # the file went away or became unreadable while being read
         read_error = f"{shown(source.path)}: cannot read ({exc.strerror or exc})"
     except Exception as exc:  # a bug of ours on an event nobody foresaw: this log only
-        read_error = (
-            f"{shown(source.path)}: reading stopped at an event sparklineage could not "
-            f"handle ({type(exc).__name__}: {str(exc)[:200]}); what came before is reported"
-        )
-    return _freeze(source, summary, stream, read_error)
+        read_error = _unhandled(source, exc)
+    try:
+        return _freeze(source, summary, stream, read_error)
+    except Exception as exc:  # building the queries failed as a whole: the summary stands
+        summary.lineage = LineageCollector()
+        return _freeze(source, summary, stream, _unhandled(source, exc))
+
+
+def _unhandled(source: LogSource, exc: Exception) -> str:
+    return (
+        f"{shown(source.path)}: reading stopped at an event sparklineage could not "
+        f"handle ({type(exc).__name__}: {str(exc)[:200]}); what came before is reported"
+    )
 
 
 def _freeze(
