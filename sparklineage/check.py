@@ -64,7 +64,40 @@ def load_expected(data: bytes, source: str) -> dict[str, Any]:
         raise UsageError(f"{source}: not a JSON expected-lineage file ({exc})") from None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise UsageError(f"{source}: not a sparklineage expected file (schema {SCHEMA!r} missing)")
-    return document["applications"]
+    applications: Any = document.get("applications")
+    problem = _shape_problem(applications)
+    if problem:
+        raise UsageError(
+            f"{source}: not a valid expected file ({problem}); write it again with --update"
+        )
+    return applications
+
+
+_LISTS = ("inputs", "outputs", "columns")
+
+
+def _shape_problem(applications: Any) -> str | None:
+    """What in an expected file's applications is not as :func:`expected_document` writes
+    it (a hand edit gone wrong), or None."""
+    if not isinstance(applications, dict):
+        return "applications is not an object"
+    for name, queries in applications.items():
+        if not isinstance(queries, dict):
+            return f"application {name!r} is not an object of queries"
+        for execution, query in queries.items():
+            where = f"application {name!r} query {execution!r}"
+            if not execution.isdigit():
+                return f"{where}: the key is not an execution id"
+            if not isinstance(query, dict) or not isinstance(query.get("operation"), str):
+                return f"{where} has no operation"
+            for field in ("status", "target"):
+                if query.get(field) is not None and not isinstance(query[field], str):
+                    return f"{where}: {field} is not a string"
+            for field in _LISTS:
+                items = query.get(field, [])
+                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                    return f"{where}: {field} is not a list of strings"
+    return None
 
 
 def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
@@ -109,9 +142,10 @@ def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _summary(query: dict[str, Any]) -> str:
+def _summary(query: dict[str, Any] | None) -> str:
+    query = query or {}
     if query.get("target"):
         return f"{query['operation']}: {query['target']}"
-    reads = ", ".join(query["inputs"]) or "–"
-    writes = ", ".join(query["outputs"]) or "–"
+    reads = ", ".join(query.get("inputs", ())) or "–"
+    writes = ", ".join(query.get("outputs", ())) or "–"
     return f"{query['operation']}: {reads} → {writes}"

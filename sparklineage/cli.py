@@ -23,7 +23,7 @@ from sparklineage import __version__
 from sparklineage.application import Application, read_application
 from sparklineage.atlas.mapping import MappingOptions, plan_upload
 from sparklineage.check import differences, expected_document, load_expected, render_expected
-from sparklineage.errors import ExitCode, SparkLineageError, UsageError
+from sparklineage.errors import ExitCode, SparkLineageError, UsageError, shown
 from sparklineage.logs import LogSource, discover
 from sparklineage.logs.discovery import Discovery
 from sparklineage.redact import redact_text
@@ -220,6 +220,8 @@ def check(
             wanted = load_expected(handle.read(), expected)
     except FileNotFoundError:
         raise UsageError(f"{expected}: no such file; write it with --update") from None
+    except OSError as exc:
+        raise UsageError(f"{shown(expected)}: cannot read ({exc.strerror or exc})") from None
     changes = differences(wanted, expected_document(applications)["applications"])
     if changes:
         click.echo(f"lineage differs from {expected}:")
@@ -414,7 +416,7 @@ def upload(
     from sparklineage.atlas.upload import check_types, prepare, summary_line
     from sparklineage.atlas.upload import upload as upload_changes
 
-    report, partial = _report_of(paths, strict=strict, progress=progress)
+    report, partial = _report_of(paths, strict=strict, progress=progress, mapping=mapping)
     plan = plan_upload(report, mapping)
     check_types(client, plan)
     changes = prepare(client, plan)
@@ -594,13 +596,18 @@ def _count_bar(show: bool | None, label: str) -> Iterator[Callable[[int, int], N
 
 
 def _report_of(
-    paths: Sequence[str], *, strict: bool, progress: bool | None
+    paths: Sequence[str], *, strict: bool, progress: bool | None, mapping: MappingOptions
 ) -> tuple[dict[str, Any], bool]:
     """One report document from report files and logs; True when something could not be read."""
-    documents, logs = [], []
+    documents: list[dict[str, Any]] = []
+    logs: list[str] = []
     for path in paths:
         loaded = _load_report(path)
-        (documents if loaded is not None else logs).append(loaded or path)
+        if loaded is None:
+            logs.append(path)
+        else:
+            _check_report(loaded, path, mapping)
+            documents.append(loaded)
     partial = False
     if logs:
         found = discover(logs)
@@ -610,6 +617,19 @@ def _report_of(
         documents.append(report_document(applications, plans=True))
     merged = [app for document in documents for app in document["applications"]]
     return {"schema": REPORT_SCHEMA, "applications": merged}, partial
+
+
+def _check_report(document: dict[str, Any], path: str, mapping: MappingOptions) -> None:
+    """A report file the mapping cannot read (edited by hand, cut, from another tool that
+    borrowed the schema name) is refused whole, in one line, before anything is sent."""
+    try:
+        plan_upload(document, mapping)
+    except Exception as exc:
+        raise UsageError(
+            f"{shown(path)}: not a sparklineage report that can be uploaded "
+            f"({type(exc).__name__}: {str(exc)[:200]}); write it again with "
+            "`sparklineage extract LOGS -o FILE`"
+        ) from None
 
 
 def _load_report(path: str) -> dict[str, Any] | None:

@@ -77,3 +77,27 @@ def test_plan_text_reaches_the_report_only_when_asked():
     assert not any("plan" in q for a in lean["applications"] for q in a["queries"])
     plans = [q["plan"] for a in full["applications"] for q in a["queries"]]
     assert plans and all(p.startswith("== ") for p in plans if p)  # formatted or extended
+
+
+def test_an_expected_file_of_the_wrong_shape_is_one_line_and_exit_2(tmp_path):
+    expected = tmp_path / "lineage.json"
+    run_cli("check", LOGS, "--expected", str(expected), "--update")
+    good = orjson.loads(expected.read_bytes())
+    edits = {
+        "applications is a list": lambda d: d.update(applications=[]),
+        "queries is a list": lambda d: d["applications"].update({"basic-none": [1]}),
+        "a key that is no id": lambda d: d["applications"]["basic-none"].update(x={}),
+        "inputs is a string": lambda d: d["applications"]["basic-none"]["2"].update(inputs="t"),
+        "no operation": lambda d: d["applications"]["basic-none"]["2"].pop("operation"),
+        "status is a number": lambda d: d["applications"]["basic-none"]["2"].update(status=1),
+    }
+    for what, edit in edits.items():
+        document = orjson.loads(orjson.dumps(good))
+        edit(document)
+        expected.write_bytes(orjson.dumps(document))
+        run = run_cli("check", LOGS, "--expected", str(expected))
+        assert run.code == 2, (what, run.stderr)
+        assert "not a valid expected file" in run.stderr and "--update" in run.stderr, what
+        assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, what
+    run = run_cli("check", LOGS, "--expected", str(tmp_path))
+    assert run.code == 2 and "is a directory" in run.stderr, "a directory given as the file"

@@ -393,3 +393,17 @@ def test_an_unreachable_endpoint_stops_the_upload_after_one_call(catalog):
     assert "nothing more was sent" in done.stderr and "gave up after" in done.stderr
     posts = [m for m, path in catalog.requests if m == "POST" and "entity/bulk" in path]
     assert 1 < len(posts) <= 6 and not catalog.entities("spark_application")
+
+
+def test_a_report_of_the_wrong_shape_is_refused_whole_before_anything_is_sent(catalog, tmp_path):
+    report = tmp_path / "report.json"
+    assert cli("extract", str(DML), "--format", "json", "-o", str(report)).returncode == 0
+    document = orjson.loads(report.read_bytes())
+    document["applications"][0]["queries"][0]["outputs"] = "table:default.t"
+    report.write_bytes(orjson.dumps(document))
+    before = catalog.request_count
+    done = cli("upload", str(report), "--endpoint", catalog.url)
+    assert done.returncode == 2, done.stderr
+    assert "not a sparklineage report that can be uploaded" in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert catalog.request_count == before
