@@ -21,6 +21,7 @@ from sparklineage.events import (
 from sparklineage.lineage.model import Query
 from sparklineage.lineage.queries import LineageCollector
 from sparklineage.logs import LogSource
+from sparklineage.logs.lines import MAX_LINE_BYTES
 from sparklineage.redact import redact_text
 
 
@@ -44,6 +45,14 @@ class Application:
     queries: tuple[Query, ...] = ()
     warnings: tuple[str, ...] = ()
     read_error: str | None = None  # the log could not be read to its end
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How logs are read, the same in every command: ``--strict``, ``--max-line-mib``."""
+
+    strict: bool = False  # the first malformed line fails the log
+    max_line: int = MAX_LINE_BYTES  # longer lines are skipped as malformed
 
 
 @dataclass
@@ -71,24 +80,26 @@ class _Summary:
 def read_application(
     source: LogSource,
     *,
-    strict: bool = False,
+    reading: ReadOptions = ReadOptions(),
     keep_plans: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> Application:
     """Read one application's log whole and summarise it.
 
     A log that breaks off (damaged codec stream) still gives what was read before the
-    break, with ``read_error`` set; under ``strict`` a malformed line raises instead.
+    break, with ``read_error`` set; under ``reading.strict`` a malformed line raises instead.
     ``keep_plans`` keeps each query's plan text (for a catalog; it costs time and memory).
     """
-    stream = EventStream(source, strict=strict, on_progress=on_progress)
+    stream = EventStream(
+        source, strict=reading.strict, on_progress=on_progress, max_line=reading.max_line
+    )
     summary = _Summary(lineage=LineageCollector(keep_plans=keep_plans))
     read_error = None
     try:
         for event in stream:
             summary.add(event)
     except LogReadError as exc:
-        if strict:
+        if reading.strict:
             raise
         read_error = str(exc)
     except OSError as exc:  # the file went away or became unreadable while being read

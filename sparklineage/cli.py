@@ -20,12 +20,13 @@ import click
 import orjson
 
 from sparklineage import __version__
-from sparklineage.application import Application, read_application
+from sparklineage.application import Application, ReadOptions, read_application
 from sparklineage.atlas.mapping import MappingOptions, plan_upload
 from sparklineage.check import differences, expected_document, load_expected, render_expected
 from sparklineage.errors import ExitCode, SparkLineageError, UsageError, shown
 from sparklineage.logs import LogSource, discover
 from sparklineage.logs.discovery import Discovery
+from sparklineage.logs.lines import MAX_LINE_BYTES
 from sparklineage.redact import redact_text
 from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
@@ -59,9 +60,25 @@ _progress_option = click.option(
     default=None,
     help="Progress bar on stderr. Default: on a terminal, for large inputs.",
 )
-_strict_option = click.option(
-    "--strict", is_flag=True, help="Fail a log at its first malformed line."
-)
+
+
+def _reading_options(command: Callable[..., None]) -> Callable[..., None]:
+    """How logs are read (every command that reads them): two options that reach the
+    command as one ``reading`` argument."""
+
+    @click.option("--strict", is_flag=True, help="Fail a log at its first malformed line.")
+    @click.option(
+        "--max-line-mib",
+        type=click.IntRange(1, 2048),
+        default=MAX_LINE_BYTES >> 20,
+        show_default=True,
+        help="Skip longer lines as malformed (memory stays bounded; real plans are far less).",
+    )
+    @functools.wraps(command)
+    def with_reading(strict: bool, max_line_mib: int, **kwargs: Any) -> None:
+        command(reading=ReadOptions(strict=strict, max_line=max_line_mib << 20), **kwargs)
+
+    return with_reading
 
 
 def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -119,7 +136,7 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
 )
-@_strict_option
+@_reading_options
 @_progress_option
 @click.option("--columns", is_flag=True, help="Text output: list each written column's sources.")
 @click.option(
@@ -133,7 +150,7 @@ def extract(
     paths: Sequence[str],
     fmt: str | None,
     output: str | None,
-    strict: bool,
+    reading: ReadOptions,
     progress: bool | None,
     columns: bool,
     plans: bool,
@@ -159,7 +176,7 @@ def extract(
     """
     found = discover(paths)
     keep_plans = plans or fmt == "atlas"
-    applications = _read_all(found.sources, strict=strict, progress=progress, plans=keep_plans)
+    applications = _read_all(found.sources, reading=reading, progress=progress, plans=keep_plans)
     _report_problems(found, applications, verbose=verbose)
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
@@ -184,10 +201,10 @@ def extract(
     help="The expected-lineage file to compare with (written by --update).",
 )
 @click.option("--update", is_flag=True, help="Write the lineage of PATH to the expected file.")
-@_strict_option
+@_reading_options
 @_progress_option
 def check(
-    paths: Sequence[str], expected: str, update: bool, strict: bool, progress: bool | None
+    paths: Sequence[str], expected: str, update: bool, reading: ReadOptions, progress: bool | None
 ) -> None:
     """Compare the lineage of event logs with an expected file, for CI.
 
@@ -203,7 +220,7 @@ def check(
     differs (the differences are printed), 2 on usage errors, 3 when a log could not be read.
     """
     found = discover(paths)
-    applications = _read_all(found.sources, strict=strict, progress=progress)
+    applications = _read_all(found.sources, reading=reading, progress=progress)
     _report_problems(found, applications, verbose=False)
     if found.problems or any(a.read_error for a in applications):
         click.echo("sparklineage: not compared: some logs could not be read", err=True)
@@ -378,7 +395,7 @@ def typedefs(client: AtlasClient, spark_types: bool, dry_run: bool) -> None:
     help="Read the catalog and say, entity by entity, what would be created, updated (which "
     "attributes), moved, deleted or left unchanged; send nothing.",
 )
-@_strict_option
+@_reading_options
 @_progress_option
 def upload(
     paths: Sequence[str],
@@ -387,7 +404,7 @@ def upload(
     limits: BatchLimits,
     collection: str | None,
     dry_run: bool,
-    strict: bool,
+    reading: ReadOptions,
     progress: bool | None,
 ) -> None:
     """Upload lineage: datasets, one spark_application per application and one spark_process
@@ -416,7 +433,7 @@ def upload(
     from sparklineage.atlas.upload import check_types, prepare, summary_line
     from sparklineage.atlas.upload import upload as upload_changes
 
-    report, partial = _report_of(paths, strict=strict, progress=progress, mapping=mapping)
+    report, partial = _report_of(paths, reading=reading, progress=progress, mapping=mapping)
     plan = plan_upload(report, mapping)
     check_types(client, plan)
     changes = prepare(client, plan)
@@ -481,7 +498,7 @@ def upload(
 )
 @_batch_limits
 @_collection_option
-@_strict_option
+@_reading_options
 @_progress_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron mail).")
 def sync(
@@ -498,7 +515,7 @@ def sync(
     storage_options: Sequence[str],
     limits: BatchLimits,
     collection: str | None,
-    strict: bool,
+    reading: ReadOptions,
     progress: bool | None,
     quiet: bool,
 ) -> None:
@@ -540,13 +557,15 @@ def sync(
         since=since_epoch(since, time.time()) if since else None,
         jobs=jobs,
         dry_run=dry_run,
-        strict=strict,
+        reading=reading,
         mapping=mapping,
         limits=limits,
         collection=collection,
     )
     state_path = state or default_state_path()
     say = (lambda _line: None) if quiet else click.echo
+    if quiet:
+        client.notify = say  # waits are not errors: cron mail hears only of failures
     warn = functools.partial(click.echo, err=True)
     lock = nullcontext() if dry_run else exclusive(state_path, wait=wait, on_wait=warn)
     target = target_key(client, mapping)
@@ -596,7 +615,11 @@ def _count_bar(show: bool | None, label: str) -> Iterator[Callable[[int, int], N
 
 
 def _report_of(
-    paths: Sequence[str], *, strict: bool, progress: bool | None, mapping: MappingOptions
+    paths: Sequence[str],
+    *,
+    reading: ReadOptions,
+    progress: bool | None,
+    mapping: MappingOptions,
 ) -> tuple[dict[str, Any], bool]:
     """One report document from report files and logs; True when something could not be read."""
     documents: list[dict[str, Any]] = []
@@ -611,7 +634,7 @@ def _report_of(
     partial = False
     if logs:
         found = discover(logs)
-        applications = _read_all(found.sources, strict=strict, progress=progress, plans=True)
+        applications = _read_all(found.sources, reading=reading, progress=progress, plans=True)
         _report_problems(found, applications, verbose=False)
         partial = bool(found.problems) or any(a.read_error for a in applications)
         documents.append(report_document(applications, plans=True))
@@ -647,7 +670,11 @@ def _load_report(path: str) -> dict[str, Any] | None:
 
 
 def _read_all(
-    sources: Sequence[LogSource], *, strict: bool, progress: bool | None, plans: bool = False
+    sources: Sequence[LogSource],
+    *,
+    reading: ReadOptions,
+    progress: bool | None,
+    plans: bool = False,
 ) -> list[Application]:
     """Read every application, with one progress bar over all their bytes."""
     total = sum(s.size for s in sources)
@@ -659,7 +686,7 @@ def _read_all(
             applications.append(
                 read_application(
                     source,
-                    strict=strict,
+                    reading=reading,
                     keep_plans=plans,
                     on_progress=lambda n, base=done: advance(base + n),
                 )

@@ -26,7 +26,7 @@ import orjson
 
 from sparklineage.errors import CorruptLogError, MalformedLineError, shown
 from sparklineage.logs import LineBatch, LogSource, iter_line_batches
-from sparklineage.logs.lines import OVERSIZED
+from sparklineage.logs.lines import MAX_LINE_BYTES, OVERSIZED
 from sparklineage.redact import redact_property, redact_text
 
 SQL_UI = "org.apache.spark.sql.execution.ui."
@@ -550,6 +550,7 @@ class EventStream:
     ``strict`` turns the first malformed line into a :class:`MalformedLineError`; by
     default malformed lines are counted (:attr:`stats`) and reading goes on.
     ``on_progress`` is called now and then with the number of (compressed) bytes read.
+    A line longer than ``max_line`` bytes is skipped, as malformed, while it streams.
     """
 
     def __init__(
@@ -558,9 +559,11 @@ class EventStream:
         *,
         strict: bool = False,
         on_progress: Callable[[int], None] | None = None,
+        max_line: int = MAX_LINE_BYTES,
     ) -> None:
         self.source = source
         self.strict = strict
+        self.max_line = max_line
         self.on_progress = on_progress
         self.stats = ReadStats()
 
@@ -568,7 +571,7 @@ class EventStream:
         wanted, event_prefix, offset = WANTED, _EVENT_PREFIX, _TYPE_OFFSET
         last_file = self.source.files[-1]
         try:
-            for batch in iter_line_batches(self.source, self.on_progress):
+            for batch in iter_line_batches(self.source, self.on_progress, self.max_line):
                 for index, line in enumerate(batch.lines):
                     if line.startswith(wanted, offset):
                         event = self._decode(line, batch, index)

@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from sparklineage.application import read_application
+from sparklineage.application import ReadOptions, read_application
 from sparklineage.atlas import typedefs
 from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.datasets import AtlasDataset
@@ -68,7 +68,7 @@ class SyncOptions:
     since: float | None = None  # epoch seconds: older logs are left alone
     jobs: int = 1  # processes reading logs
     dry_run: bool = False
-    strict: bool = False
+    reading: ReadOptions = field(default_factory=ReadOptions)
     mapping: MappingOptions = field(default_factory=MappingOptions)
     limits: BatchLimits = field(default_factory=BatchLimits)
     collection: str | None = None  # Purview collection the entities go to
@@ -129,7 +129,7 @@ class Extraction:
     vanished: bool = False  # gone since listed (renamed as it finished, or cleaned away)
 
 
-def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
+def extract(source: Source, candidate: Candidate, reading: ReadOptions) -> Extraction:
     """Fetch one candidate and read its applications (plans kept: the catalog shows them).
     Messages name the candidate's location, never the scratch copy that was read.
 
@@ -137,7 +137,7 @@ def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
     ``--jobs``, the worker) goes on to the next one."""
     try:
         with fetched(source, candidate) as path:
-            return _read_fetched(candidate, str(path), strict)
+            return _read_fetched(candidate, str(path), reading)
     except LogVanishedError:
         return Extraction(candidate, vanished=True)
     except FetchError as exc:
@@ -146,10 +146,10 @@ def extract(source: Source, candidate: Candidate, strict: bool) -> Extraction:
         return Extraction(candidate, problems=(_unhandled(candidate.location, exc),))
 
 
-def _read_fetched(candidate: Candidate, local: str, strict: bool) -> Extraction:
+def _read_fetched(candidate: Candidate, local: str, reading: ReadOptions) -> Extraction:
     try:
         found = discover_walked(Path(local))
-        apps = [read_application(s, strict=strict, keep_plans=True) for s in found.sources]
+        apps = [read_application(s, reading=reading, keep_plans=True) for s in found.sources]
     except LogReadError as exc:  # --strict: a malformed line fails the log
         return Extraction(candidate, problems=(str(exc).replace(local, candidate.location),))
     entries = [_located(application_entry(a, plans=True), local, candidate.location) for a in apps]
@@ -266,18 +266,18 @@ class Syncer:
     def _extractions(self, todo: list[tuple[Source, Candidate]]) -> Iterator[Extraction]:
         """Each candidate read, in the order given; by ``jobs`` processes at once, at most
         two per process read ahead (so memory stays bounded on a backfill)."""
-        strict = self.options.strict
+        reading = self.options.reading
         if self.options.jobs <= 1 or len(todo) <= 1:
             for source, candidate in todo:
-                yield extract(source, candidate, strict)
+                yield extract(source, candidate, reading)
             return
         waiting = iter(todo)
         broke = True
         while broke:  # a new pool after a worker died (killed, out of memory)
-            broke = yield from self._pooled(waiting, strict)
+            broke = yield from self._pooled(waiting, reading)
 
     def _pooled(
-        self, waiting: Iterator[tuple[Source, Candidate]], strict: bool
+        self, waiting: Iterator[tuple[Source, Candidate]], reading: ReadOptions
     ) -> Generator[Extraction, None, bool]:
         """Read from ``waiting`` in one pool of workers until it is empty (False) or the pool
         breaks (True): then the candidates in flight are deferred to the next run."""
@@ -291,7 +291,7 @@ class Syncer:
             initargs=(os.getpid(),),
         ) as pool:
             ahead = deque(
-                (c, pool.submit(extract, s, c, strict))
+                (c, pool.submit(extract, s, c, reading))
                 for s, c in itertools.islice(waiting, 2 * jobs)
             )
             try:
@@ -305,7 +305,7 @@ class Syncer:
                         ahead.clear()
                         return True
                     for source, following in itertools.islice(waiting, 1):
-                        ahead.append((following, pool.submit(extract, source, following, strict)))
+                        ahead.append((following, pool.submit(extract, source, following, reading)))
                     yield extraction
             finally:
                 for _, future in ahead:

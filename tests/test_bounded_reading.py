@@ -61,6 +61,35 @@ def test_a_quarter_gigabyte_line_is_skipped_as_malformed_in_bounded_memory(tmp_p
     assert peak < RSS_LIMIT_MIB, f"peak RSS {peak} MiB"
 
 
+def test_the_line_cap_is_the_users_to_set(tmp_path):
+    source = fixture_path("dml", "3.5")
+    lines = source.read_bytes().splitlines(keepends=True)
+    event = b"org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart"
+    long_line = b'{"Event":"' + event + b'","description":"' + b"a" * (3 * MIB)
+    log = tmp_path / source.name
+    log.write_bytes(b"".join(lines[:3]) + long_line + b'"}\n' + b"".join(lines[3:]))
+    skipped = orjson.loads(
+        subprocess.check_output(
+            [sys.executable, "-m", "sparklineage", "extract", str(log), "--max-line-mib", "2"]
+        )
+    )
+    kept = orjson.loads(
+        subprocess.check_output(
+            [sys.executable, "-m", "sparklineage", "extract", str(log), "--format", "json"]
+        )
+    )
+    assert skipped["applications"][0]["malformed_lines"] == 1
+    assert "over the line cap" in " ".join(skipped["applications"][0]["warnings"])
+    kept_warnings = " ".join(kept["applications"][0]["warnings"])
+    assert "executionId is NoneType" in kept_warnings, "under the cap, it was parsed"
+    assert "line cap" not in kept_warnings
+    wrong = subprocess.run(
+        [sys.executable, "-m", "sparklineage", "extract", str(log), "--max-line-mib", "0"],
+        capture_output=True,
+    )
+    assert wrong.returncode == 2 and b"--max-line-mib" in wrong.stderr
+
+
 def test_an_lz4_header_claiming_more_than_lz4_java_writes_is_damage(tmp_path):
     """157 bytes whose block header claims 256 MiB: refused, not allocated."""
     header = struct.pack("<8sBiii", b"LZ4Block", 0x20 | 0x0F, 136, 256 * MIB, 0)

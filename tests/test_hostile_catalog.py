@@ -100,6 +100,15 @@ def test_a_throttled_call_says_what_it_waits_for(catalog):
     assert "HTTP 429; trying again in 1.0s (at " in done.stderr
 
 
+def test_a_quiet_sync_keeps_waits_out_of_cron_mail(catalog, tmp_path):
+    catalog.add_faults(("status", 429, {"Retry-After": "1"}), path_contains="entity")
+    state = str(tmp_path / "state.sqlite3")
+    done = cli("sync", DML, "--endpoint", catalog.url, "--state", state, "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and done.stdout == ""
+    assert catalog.pending_faults == 0, "the throttled call was made, and retried"
+
+
 @pytest.mark.parametrize(
     ("options", "says"),
     [

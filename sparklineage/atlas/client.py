@@ -57,7 +57,7 @@ class AtlasClient:
         self._authorize = authorize
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
-        self._notify = notify
+        self.notify = notify
         self._session = requests.Session()
 
     def request(
@@ -92,7 +92,7 @@ class AtlasClient:
             if attempt == policy.attempts or time.monotonic() - started + wait > policy.budget:
                 raise CatalogUnreachableError(f"{failure} (gave up after {attempt} attempts)")
             until = time.strftime("%H:%M:%S", time.localtime(time.time() + wait))
-            self._notify(f"{failure}; trying again in {wait:.1f}s (at {until})")
+            self.notify(f"{failure}; trying again in {wait:.1f}s (at {until})")
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
