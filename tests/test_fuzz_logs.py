@@ -4,7 +4,9 @@ runs it, beside a good log.
 Seeded and bounded (hypothesis ``derandomize``: the same inputs on every run, a failure
 reproduces). The seed corpus is generated here from the committed fixtures, never stored:
 - wrong types at every field the event decoders read, in every event type lineage uses;
-- byte damage (flips, cuts, inserted bytes) in logs of every codec Spark writes.
+- byte damage (flips, cuts, inserted bytes) in logs of every codec Spark writes;
+- layout damage in rolling (``eventlog_v2_*``) directories: parts lost, emptied, renumbered,
+  turned into directories, junk parts and status files, nested log directories.
 
 Each run must end with an exit status in the documented set (0, or 3 when some of it could
 not be read), never an exception of ours, and the good log beside the bad one must still be
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -177,6 +180,67 @@ def test_damaged_bytes_in_a_log_of_any_codec_never_end_the_run(data, logs_dir):
         if not raw:
             raw = bytearray(b"\0")
     (logs_dir / source.name).write_bytes(bytes(raw))
+
+    err = assert_survived(logs_dir)
+    assert "could not handle" not in err, err
+
+
+ROLLING = (("rolling-multipart", "3.5"), ("rolling-multipart", "4.0"), ("rolling-default", "4.0"))
+
+
+def _damage_layout(directory: Path, kind: str, pick: int, junk: bytes) -> None:
+    """One change to a rolling log's directory, as copies, crashes and cleaners make them."""
+    parts = sorted(p for p in directory.iterdir() if p.name.startswith("events_") and p.is_file())
+    if not parts:
+        return
+    part = parts[pick % len(parts)]
+    status = next(directory.glob("appstatus_*"), None)
+    if kind == "drop-part":
+        part.unlink()
+    elif kind == "drop-status" and status is not None:
+        status.unlink()
+    elif kind == "empty-part":
+        part.write_bytes(b"")
+    elif kind == "junk-part":
+        (directory / part.name.replace("events_", "events_9", 1)).write_bytes(junk)
+    elif kind == "renumber":
+        part.rename(directory / part.name.replace("events_", "events_x", 1))
+    elif kind == "part-is-directory":
+        part.unlink()
+        part.mkdir()
+    elif kind == "status-is-junk" and status is not None:
+        status.write_bytes(junk)
+    elif kind == "nested":
+        (directory / "eventlog_v2_nested").mkdir(exist_ok=True)
+        (directory / "eventlog_v2_nested" / part.name).write_bytes(part.read_bytes())
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_damaged_rolling_layout_never_ends_the_run(data, logs_dir):
+    scenario, spark = data.draw(st.sampled_from(ROLLING), label="log")
+    source = fixture_path(scenario, spark)
+    target = logs_dir / source.name
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+    kinds = (
+        "drop-part",
+        "drop-status",
+        "empty-part",
+        "junk-part",
+        "renumber",
+        "part-is-directory",
+        "status-is-junk",
+        "nested",
+    )
+    for _ in range(data.draw(st.integers(1, 3), label="changes")):
+        _damage_layout(
+            target,
+            data.draw(st.sampled_from(kinds), label="kind"),
+            data.draw(st.integers(0, 5), label="part"),
+            data.draw(st.binary(max_size=64), label="junk"),
+        )
 
     err = assert_survived(logs_dir)
     assert "could not handle" not in err, err
