@@ -158,3 +158,13 @@ def test_no_azure_credential_is_one_line_saying_what_to_do(monkeypatch):
     header = azure_auth()
     with pytest.raises(UsageError, match=r"no Azure credential for Purview.*docs/purview\.md"):
         header()
+
+
+def test_a_catalog_answer_that_is_a_decompression_bomb_is_refused():
+    import gzip
+
+    bomb = gzip.compress(b" " * (64 << 20), compresslevel=1)
+    with Gateway(200, bomb, {"Content-Encoding": "gzip", "Content-Type": "application/json"}) as g:
+        done = cli("typedefs", "--endpoint", g.url)
+    assert done.returncode == 3, done.stderr
+    assert "inflates over 200 times" in done.stderr and "Traceback" not in done.stderr

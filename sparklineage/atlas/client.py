@@ -19,8 +19,10 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
+import urllib3
 
 from sparklineage.errors import AtlasError, CatalogUnreachableError, UsageError
+from sparklineage.http_body import BodyRefused, body_chunks
 from sparklineage.redact import redact_url
 
 PURVIEW_SCOPE = "https://purview.azure.net/.default"
@@ -34,6 +36,14 @@ class RetryPolicy:
     backoff: float = 1.0  # first wait, doubled each time
     max_wait: float = 60.0
     budget: float = 300.0  # seconds of retrying for one call, at most
+
+    @property
+    def answer_deadline(self) -> float:
+        """Seconds one answer may take to arrive whole, however it trickles."""
+        return 10 * self.timeout
+
+
+MAX_ANSWER_BYTES = 256 << 20  # decoded; Atlas answers a page of entities in a few MiB
 
 
 def purview_endpoint(account: str) -> str:
@@ -68,8 +78,12 @@ class AtlasClient:
         refused = 0
         for attempt in range(1, policy.attempts + 1):
             try:
-                response = self._send(method, path, body, params)
-            except requests.ConnectionError as exc:
+                response, content = self._send(method, path, body, params)
+            except BodyRefused as exc:
+                raise CatalogUnreachableError(
+                    f"{method} {self._host}{path}: the answer {exc}"
+                ) from None
+            except (requests.ConnectionError, urllib3.exceptions.ProtocolError) as exc:
                 cause, fast = _connection_cause(exc)
                 refused += fast
                 failure = f"{method} {self._host}{path}: {cause}"
@@ -77,16 +91,16 @@ class AtlasClient:
                     message = f"{failure} (gave up after {attempt} attempts)"
                     raise CatalogUnreachableError(message) from None
                 wait = self._backoff(attempt)
-            except requests.Timeout:
+            except (requests.Timeout, urllib3.exceptions.TimeoutError):
                 wait = self._backoff(attempt)
                 failure = f"{method} {self._host}{path}: no answer within {policy.timeout:g}s"
-            except requests.RequestException as exc:
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
                 raise AtlasError(f"{method} {self._host}{path}: {_one_line(exc)}") from None
             else:
                 if response.status_code < 400:
-                    return _answer(method, path, response)
+                    return _answer(method, path, response, content)
                 if response.status_code not in RETRIED_STATUSES:
-                    raise _error(method, path, response)
+                    raise _error(method, path, response, content)
                 wait = _retry_after(response) or self._backoff(attempt)
                 failure = f"{method} {path}: HTTP {response.status_code}"
             if attempt == policy.attempts or time.monotonic() - started + wait > policy.budget:
@@ -98,10 +112,16 @@ class AtlasClient:
 
     def _send(
         self, method: str, path: str, body: Any, params: dict[str, str] | None
-    ) -> requests.Response:
-        headers = {"Content-Type": "application/json", **self._authorize()}
+    ) -> tuple[requests.Response, bytes]:
+        """The answer and its body, read within the policy's deadline and the size cap."""
+        headers = {
+            "Content-Type": "application/json",
+            "Accept-Encoding": "gzip",
+            **self._authorize(),
+        }
         data = orjson.dumps(body) if body is not None else None
-        return self._session.request(
+        deadline = time.monotonic() + self._policy.answer_deadline
+        response = self._session.request(
             method,
             self.base_url + path,
             data=data,
@@ -109,7 +129,10 @@ class AtlasClient:
             headers=headers,
             timeout=self._policy.timeout,
             allow_redirects=False,  # a POST followed as a GET stores nothing and says 200
+            stream=True,
         )
+        with response:
+            return response, b"".join(body_chunks(response, deadline, MAX_ANSWER_BYTES))
 
     def _backoff(self, attempt: int) -> float:
         wait = min(self._policy.max_wait, self._policy.backoff * 2 ** (attempt - 1))
@@ -119,7 +142,7 @@ class AtlasClient:
 _FAST_ATTEMPTS = 2  # refused connections and unknown hosts: tried twice, a second apart
 
 
-def _connection_cause(exc: requests.ConnectionError) -> tuple[str, bool]:
+def _connection_cause(exc: Exception) -> tuple[str, bool]:
     """What broke the connection, in words, and whether it is worth a fast failure (nothing
     listens, or the host has no address) rather than the retry budget."""
     inner: BaseException | None = exc
@@ -135,7 +158,7 @@ def _connection_cause(exc: requests.ConnectionError) -> tuple[str, bool]:
     return f"the connection broke ({type(exc).__name__})", False
 
 
-def _answer(method: str, path: str, response: requests.Response) -> Any:
+def _answer(method: str, path: str, response: requests.Response, content: bytes) -> Any:
     """The JSON of a successful answer; a redirect or a body that is not JSON (a proxy's
     or a login page's HTML) is no answer of the Atlas API."""
     if 300 <= response.status_code < 400:
@@ -144,10 +167,10 @@ def _answer(method: str, path: str, response: requests.Response) -> Any:
             f"{method} {path}: HTTP {response.status_code} to {target}: redirects are not "
             "followed (a write would be sent again as a read); give the endpoint's final URL"
         )
-    if not response.content:
+    if not content:
         return None
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(content)
     except orjson.JSONDecodeError:
         kind = response.headers.get("Content-Type", "unknown content")
         raise CatalogUnreachableError(
@@ -173,12 +196,12 @@ def _retry_after(response: requests.Response) -> float | None:
             return None
 
 
-def _error(method: str, path: str, response: requests.Response) -> AtlasError:
+def _error(method: str, path: str, response: requests.Response, content: bytes) -> AtlasError:
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(content)
         code, message = body.get("errorCode"), body.get("errorMessage")
     except (orjson.JSONDecodeError, AttributeError):
-        code, message = None, response.text[:200]
+        code, message = None, content[:200].decode("utf-8", "replace")
     hint = (
         " (check the credentials and the Data Curator role)"
         if response.status_code in (401, 403)
