@@ -21,7 +21,7 @@ import orjson
 
 from sparklineage import __version__
 from sparklineage.application import Application, ReadOptions, read_application
-from sparklineage.atlas.mapping import MappingOptions, plan_upload
+from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
 from sparklineage.check import differences, expected_document, load_expected, render_expected
 from sparklineage.errors import ExitCode, SparkLineageError, UsageError, shown
 from sparklineage.logs import LogSource, discover
@@ -433,8 +433,8 @@ def upload(
     from sparklineage.atlas.upload import check_types, prepare, summary_line
     from sparklineage.atlas.upload import upload as upload_changes
 
-    report, partial = _report_of(paths, reading=reading, progress=progress, mapping=mapping)
-    plan = plan_upload(report, mapping)
+    report, partial = _report_of(paths, reading=reading, progress=progress)
+    plan = _planned(report, mapping, paths)
     check_types(client, plan)
     changes = prepare(client, plan)
     for line in changes.left_out:
@@ -615,11 +615,7 @@ def _count_bar(show: bool | None, label: str) -> Iterator[Callable[[int, int], N
 
 
 def _report_of(
-    paths: Sequence[str],
-    *,
-    reading: ReadOptions,
-    progress: bool | None,
-    mapping: MappingOptions,
+    paths: Sequence[str], *, reading: ReadOptions, progress: bool | None
 ) -> tuple[dict[str, Any], bool]:
     """One report document from report files and logs; True when something could not be read."""
     documents: list[dict[str, Any]] = []
@@ -629,7 +625,6 @@ def _report_of(
         if loaded is None:
             logs.append(path)
         else:
-            _check_report(loaded, path, mapping)
             documents.append(loaded)
     partial = False
     if logs:
@@ -642,17 +637,33 @@ def _report_of(
     return {"schema": REPORT_SCHEMA, "applications": merged}, partial
 
 
-def _check_report(document: dict[str, Any], path: str, mapping: MappingOptions) -> None:
-    """A report file the mapping cannot read (edited by hand, cut, from another tool that
-    borrowed the schema name) is refused whole, in one line, before anything is sent."""
+def _planned(report: dict[str, Any], mapping: MappingOptions, paths: Sequence[str]) -> AtlasPlan:
+    """The upload plan of ``report``. A report file the mapping cannot read (edited by hand,
+    cut, from another tool that borrowed the schema name) refuses the upload whole, in one
+    line that names the file, before anything is sent."""
     try:
-        plan_upload(document, mapping)
+        return plan_upload(report, mapping)
     except Exception as exc:
+        culprit = next((p for p in paths if not _maps(_load_report(p), mapping)), None)
+        if culprit is None:
+            raise  # not a report file's fault: a bug of ours, on logs just read
         raise UsageError(
-            f"{shown(path)}: not a sparklineage report that can be uploaded "
+            f"{shown(culprit)}: not a sparklineage report that can be uploaded "
             f"({type(exc).__name__}: {str(exc)[:200]}); write it again with "
             "`sparklineage extract LOGS -o FILE`"
         ) from None
+
+
+def _maps(document: dict[str, Any] | None, mapping: MappingOptions) -> bool:
+    """Whether a loaded report file (None: a log, not a report) maps; only asked once the
+    whole upload failed to map, to name the file at fault."""
+    if document is None:
+        return True
+    try:
+        plan_upload(document, mapping)
+    except Exception:
+        return False
+    return True
 
 
 def _load_report(path: str) -> dict[str, Any] | None:

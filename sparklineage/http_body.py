@@ -37,7 +37,7 @@ def body_chunks(
     received = decoded = 0
     while True:
         if time.monotonic() > deadline:
-            raise BodyRefused("took too long (the server sends too slowly): the next run retries")
+            raise BodyRefused("took too long (the server sends too slowly)")
         raw = response.raw.read1(_CHUNK, decode_content=False)
         received += len(raw)
         for piece in decoder(raw):
@@ -73,7 +73,7 @@ def _decoder(response: requests.Response) -> Callable[[bytes], Iterator[bytes]]:
                 if piece:
                     yield piece
             if not raw and not inflate.eof:
-                raise BodyRefused("ended inside its gzip stream (cut off): the next run retries")
+                raise BodyRefused("ended inside its gzip stream (cut off)")
         except zlib.error as exc:
             raise BodyRefused(f"has a broken gzip encoding ({exc}): refused") from None
 

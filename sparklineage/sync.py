@@ -137,7 +137,7 @@ def extract(source: Source, candidate: Candidate, reading: ReadOptions) -> Extra
     ``--jobs``, the worker) goes on to the next one."""
     try:
         with fetched(source, candidate) as path:
-            return _read_fetched(candidate, str(path), reading)
+            return _read_fetched(candidate, path, reading)
     except LogVanishedError:
         return Extraction(candidate, vanished=True)
     except FetchError as exc:
@@ -146,9 +146,10 @@ def extract(source: Source, candidate: Candidate, reading: ReadOptions) -> Extra
         return Extraction(candidate, problems=(_unhandled(candidate.location, exc),))
 
 
-def _read_fetched(candidate: Candidate, local: str, reading: ReadOptions) -> Extraction:
+def _read_fetched(candidate: Candidate, path: Path, reading: ReadOptions) -> Extraction:
+    local = str(path)
     try:
-        found = discover_walked(Path(local))
+        found = discover_walked(path)
         apps = [read_application(s, reading=reading, keep_plans=True) for s in found.sources]
     except LogReadError as exc:  # --strict: a malformed line fails the log
         return Extraction(candidate, problems=(str(exc).replace(local, candidate.location),))
@@ -364,10 +365,10 @@ class Syncer:
     def _land_application(self, app: dict[str, Any]) -> dict[str, str] | None:
         """Send what is new of one application; the digests it landed, or None on failure."""
         key = application_key(app)
-        landed = self.state.landed_digests(key)
+        landed, known = self.state.landed_digests(key), self.state.knows_application(key)
         try:
             queries, digests = _changed_queries(app, landed, rollup=self.options.mapping.rollup)
-            if not queries and self.state.knows_application(key):
+            if not queries and known:
                 return digests
             report = {"schema": SCHEMA, "applications": [{**app, "queries": queries}]}
             plan = plan_upload(report, self.options.mapping)

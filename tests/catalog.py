@@ -44,20 +44,37 @@ CATALOG_TYPES = {
 }
 
 
-def cli(
-    *args: str, password: str | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess:
+def _user_env(password: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARKLINEAGE", "AZURE"))}
     if password is not None:
         env["SPARKLINEAGE_ATLAS_PASSWORD"] = password
+    return env
+
+
+def cli(
+    *args: str, password: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sparklineage", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=_user_env(password),
         timeout=120,
         stdin=subprocess.DEVNULL,
         cwd=cwd,
+    )
+
+
+def cli_started(*args: str) -> subprocess.Popen:
+    """The CLI started in the background, as `cli` runs it: for runs that wait on something
+    the test holds (a lock) and must be seen waiting."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sparklineage", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_user_env(None),
+        stdin=subprocess.DEVNULL,
     )
 
 

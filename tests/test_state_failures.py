@@ -7,7 +7,6 @@ import contextlib
 import os
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.atlas_server import AtlasServer
-from tests.catalog import cli
+from tests.catalog import cli, cli_started
 from tests.conftest import copy_logs
 
 
@@ -104,12 +103,7 @@ def test_with_wait_a_locked_state_is_waited_for(synced, catalog):
     holder.start()
     time.sleep(0.3)
     args = ("sync", str(events), "--endpoint", catalog.url, "--state", str(state), "--wait")
-    waiting = subprocess.Popen(
-        [sys.executable, "-m", "sparklineage", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    waiting = cli_started(*args)
     time.sleep(7)  # longer than the busy timeout a run without --wait has
     assert waiting.poll() is None, "with --wait the run waits for the lock"
     release.set()

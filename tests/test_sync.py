@@ -25,7 +25,7 @@ from sparklineage.redact import without_secrets
 from sparklineage.state import exclusive, open_state
 from sparklineage.sync import Syncer, SyncOptions, since_epoch
 from tests.atlas_server import AtlasServer
-from tests.catalog import catalog_contents, cli, prepare_catalog
+from tests.catalog import catalog_contents, cli, cli_started, prepare_catalog
 from tests.conftest import CORPUS, copy_logs, fixture_path
 
 # Logs with DROPs (ddl, views, hive) and without, single files and a rolling zstd directory.
@@ -180,12 +180,7 @@ def test_a_second_run_on_a_locked_state_exits_at_once_or_waits(tmp_path, catalog
     holder.start()
     time.sleep(0.2)
     args = ("sync", str(events), "--endpoint", catalog.url, "--state", str(state), "--wait")
-    waiting = subprocess.Popen(
-        [sys.executable, "-m", "sparklineage", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    waiting = cli_started(*args)
     time.sleep(2)
     assert waiting.poll() is None, "it waits while the lock is held"
     lock.release()

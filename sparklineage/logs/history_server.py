@@ -201,7 +201,8 @@ def _get_listing(server: _Server, timeout: float, deadline: float) -> list[dict[
             body = b"".join(body_chunks(response, deadline, LISTING_MAX_BYTES))
         except BodyRefused as exc:
             raise SourceUnavailableError(
-                f"the Spark History Server at {server.public}: its application list {exc}"
+                f"the Spark History Server at {server.public}: its application list {exc}; "
+                "the next run tries again"
             ) from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise SourceUnavailableError(
@@ -329,7 +330,9 @@ def _fetch(
                 for chunk in body_chunks(response, deadline):
                     out.write(chunk)
     except BodyRefused as exc:
-        raise LogReadError(candidate.location, f"event logs download {exc}") from None
+        raise LogReadError(
+            candidate.location, f"event logs download {exc}; the next run tries again"
+        ) from None
     except (requests.Timeout, urllib3.exceptions.TimeoutError):
         raise LogReadError(
             candidate.location, f"event logs download timed out (no data for {timeout:g} s)"
