@@ -389,8 +389,9 @@ class Run:
     stdout: bytes
 
 
-def run_child(argv: Sequence[str], workdir: Path) -> Run:
-    """Run ``argv`` and return its wall time and its own peak RSS.
+def run_child(argv: Sequence[str], workdir: Path, accept: Sequence[int] = (0,)) -> Run:
+    """Run ``argv`` and return its wall time and its own peak RSS (exiting other than
+    ``accept`` ends the benchmark: a failed run is no measurement).
 
     The peak RSS is taken by GNU ``time`` when there is one: Linux hands a child, at
     ``exec``, the high-water mark of the process it was forked from, so ``os.wait4`` (or
@@ -410,7 +411,7 @@ def run_child(argv: Sequence[str], workdir: Path) -> Run:
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
+        if proc.returncode not in accept:
             err.seek(0)
             message = err.read().decode(errors="replace")[-2000:]
             raise SystemExit(f"{argv[0]} exited {proc.returncode}:\n{message}")
