@@ -6,8 +6,8 @@ every event is also handed to the lineage stage, which builds the application's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field, replace
 
 from sparklineage.errors import LogReadError, shown
 from sparklineage.events import (
@@ -20,6 +20,7 @@ from sparklineage.events import (
 )
 from sparklineage.lineage.model import Query
 from sparklineage.lineage.queries import LineageCollector
+from sparklineage.lineage.servers import Session
 from sparklineage.logs import LogSource
 from sparklineage.logs.lines import MAX_LINE_BYTES
 from sparklineage.redact import redact_text
@@ -45,6 +46,7 @@ class Application:
     queries: tuple[Query, ...] = ()
     warnings: tuple[str, ...] = ()
     read_error: str | None = None  # the log could not be read to its end
+    sessions: tuple[Session, ...] = ()  # client sessions of a Thrift or Connect server
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,18 @@ def read_application(
         return _freeze(source, summary, stream, _unhandled(source, exc))
 
 
+def of_users(applications: Iterable[Application], users: Collection[str]) -> list[Application]:
+    """Only the queries and sessions ``users`` ran on a multi-user server (``extract --user``);
+    applications where none of them ran anything are left out."""
+    kept = []
+    for app in applications:
+        queries = tuple(q for q in app.queries if q.user in users)
+        sessions = tuple(s for s in app.sessions if s.user in users)
+        if queries or sessions:
+            kept.append(replace(app, queries=queries, sessions=sessions))
+    return kept
+
+
 def _unhandled(source: LogSource, exc: Exception) -> str:
     return (
         f"{shown(source.path)}: reading stopped at an event sparklineage could not "
@@ -149,6 +163,7 @@ def _freeze(
         queries=summary.lineage.queries(),
         warnings=tuple(redact_text(w) for w in warnings),
         read_error=read_error,
+        sessions=summary.lineage.sessions(),
     )
 
 

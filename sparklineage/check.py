@@ -2,8 +2,10 @@
 
 The expected file keeps only what does not change from one run of the same job to the next:
 applications by name (their ids are new every run), queries by execution id with their
-operation, status, the ids of what they read and wrote, and their column lineage
-(``column ← dataset.column (transform)``). No times, no log paths.
+operation, status, the ids of what they read and wrote, their column lineage
+(``column ← dataset.column (transform)``) and, on a multi-user server, the user who ran them
+(a job that starts running under the wrong principal is a change). No times, no log paths,
+no session ids.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def _by_name(applications: Iterable[Application]) -> dict[str, Any]:
                 "inputs": [d.id for d in q.inputs],
                 "outputs": [d.id for d in q.outputs],
                 **({"target": q.target.id} if q.target else {}),  # database DDL only
+                **({"user": q.user} if q.user else {}),  # queries of a multi-user server
                 "columns": sorted(
                     f"{c.dataset}.{c.column} ← {source}.{column} ({c.transform})"
                     for c in q.columns
@@ -90,7 +93,7 @@ def _shape_problem(applications: Any) -> str | None:
                 return f"{where}: the key is not an execution id"
             if not isinstance(query, dict) or not isinstance(query.get("operation"), str):
                 return f"{where} has no operation"
-            for field in ("status", "target"):
+            for field in ("status", "target", "user"):
                 if query.get(field) is not None and not isinstance(query[field], str):
                     return f"{where}: {field} is not a string"
             for field in _LISTS:
@@ -132,7 +135,7 @@ def _query_differences(expected: dict[str, Any], actual: dict[str, Any]) -> list
 
 def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     lines = []
-    for field in ("operation", "status", "target"):
+    for field in ("operation", "status", "target", "user"):
         if old.get(field) != new.get(field):
             lines.append(f"{field} {old.get(field) or '–'} → {new.get(field) or '–'}")
     for side, verb in (("inputs", "reads"), ("outputs", "writes"), ("columns", "column")):
@@ -144,8 +147,9 @@ def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def _summary(query: dict[str, Any] | None) -> str:
     query = query or {}
+    by = f" by {query['user']}" if query.get("user") else ""
     if query.get("target"):
-        return f"{query['operation']}: {query['target']}"
+        return f"{query['operation']}{by}: {query['target']}"
     reads = ", ".join(query.get("inputs", ())) or "–"
     writes = ", ".join(query.get("outputs", ())) or "–"
-    return f"{query['operation']}: {reads} → {writes}"
+    return f"{query['operation']}{by}: {reads} → {writes}"

@@ -20,7 +20,7 @@ import click
 import orjson
 
 from sparklineage import __version__
-from sparklineage.application import Application, ReadOptions, read_application
+from sparklineage.application import Application, ReadOptions, of_users, read_application
 from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
 from sparklineage.check import differences, expected_document, load_expected, render_expected
 from sparklineage.errors import ExitCode, SparkLineageError, UsageError, shown
@@ -145,6 +145,13 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also print each application's warnings on stderr."
 )
+@click.option(
+    "--user",
+    "users",
+    multiple=True,
+    metavar="NAME",
+    help="Only the queries NAME ran on a Thrift or Spark Connect server (repeatable).",
+)
 @_mapping_options
 def extract(
     paths: Sequence[str],
@@ -155,6 +162,7 @@ def extract(
     columns: bool,
     plans: bool,
     verbose: bool,
+    users: tuple[str, ...],
     mapping: MappingOptions,
 ) -> None:
     """Read event logs and report each application and the lineage of its queries.
@@ -170,6 +178,7 @@ def extract(
       sparklineage extract eventlog_v2_local-1700000000000 --format json
       sparklineage extract logs/ -o lineage.json
       sparklineage extract app-1.zstd --columns     # with column lineage, as text
+      sparklineage extract thriftserver-logs/ --user alice   # what alice ran on a server
 
     Exit status: 0 when every log was read, 3 when some could not be (the others are still
     reported), 2 on usage errors.
@@ -178,6 +187,8 @@ def extract(
     keep_plans = plans or fmt == "atlas"
     applications = _read_all(found.sources, reading=reading, progress=progress, plans=keep_plans)
     _report_problems(found, applications, verbose=verbose)
+    if users:
+        applications = of_users(applications, users)
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
     if fmt == "json":

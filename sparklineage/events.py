@@ -32,6 +32,9 @@ from sparklineage.redact import redact_property, redact_text
 SQL_UI = "org.apache.spark.sql.execution.ui."
 CATALOG = "org.apache.spark.sql.catalyst.catalog."
 STREAMING = "org.apache.spark.sql.streaming.StreamingQueryListener$"
+THRIFT = "org.apache.spark.sql.hive.thriftserver.ui.SparkListenerThriftServer"
+CONNECT = "org.apache.spark.sql.connect.service.SparkListenerConnect"
+CONNECT_TAG = "SparkConnect_OperationTag_"  # the job tag of a Connect operation's executions
 
 _EVENT_PREFIX = b'{"Event":"'
 _TYPE_OFFSET = len(_EVENT_PREFIX)
@@ -87,6 +90,7 @@ class JobStart:
     execution_id: int | None  # spark.sql.execution.id: the SQL execution the job runs for
     job_group: str | None
     description: str | None
+    operation_tag: str | None = None  # the Spark Connect operation's job tag, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +128,10 @@ class SQLExecutionStart:
     plan_info: Mapping[str, Any]  # sparkPlanInfo tree as Spark wrote it
     time: int | None
     modified_configs: tuple[tuple[str, str], ...] = ()
+    # What ties the execution to a server operation: its job group (the Thrift server's
+    # operation, 4.x) or its Spark Connect operation tag.
+    job_group: str | None = None
+    operation_tag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +193,44 @@ class StreamingQueryTerminated:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class ServerSessionStarted:
+    """A client session opened on a Thrift JDBC/ODBC or Spark Connect server."""
+
+    server: str  # thrift | connect
+    session_id: str
+    user: str | None
+    client: str | None  # the client's address (Thrift only)
+    time: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSessionClosed:
+    session_id: str
+    time: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOperationStarted:
+    """One statement (Thrift) or request (Connect) of a session: who sent what."""
+
+    server: str
+    operation_id: str
+    session_id: str
+    user: str | None
+    statement: str  # the SQL text; a Connect request's plan as protobuf text
+    group: str | None  # Thrift: the job group of its executions; Connect: their job tag
+    time: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOperationEnded:
+    operation_id: str
+    time: int | None
+    error: str | None
+    closed: bool = False  # closed (results released) rather than finished or failed
+
+
 Event = (
     LogStart
     | ApplicationStart
@@ -201,6 +247,10 @@ Event = (
     | StreamingQueryStarted
     | StreamingQueryProgress
     | StreamingQueryTerminated
+    | ServerSessionStarted
+    | ServerSessionClosed
+    | ServerOperationStarted
+    | ServerOperationEnded
 )
 
 
@@ -376,7 +426,13 @@ def _job_start(e: dict[str, Any]) -> JobStart:
         execution_id=_execution_property(props),
         job_group=_string(props, "spark.jobGroup.id"),
         description=_text(props, "spark.job.description"),
+        operation_tag=_connect_tag((_string(props, "spark.job.tags") or "").split(",")),
     )
+
+
+def _connect_tag(tags: list[Any]) -> str | None:
+    """The Spark Connect operation tag among a job's or an execution's tags."""
+    return next((t for t in tags if isinstance(t, str) and t.startswith(CONNECT_TAG)), None)
 
 
 def _execution_property(props: Mapping[str, Any]) -> int | None:
@@ -433,6 +489,8 @@ def _sql_execution_start(e: dict[str, Any]) -> SQLExecutionStart:
         plan_info=_object(e, "sparkPlanInfo"),
         time=_time(e, "time"),
         modified_configs=tuple(sorted((k, redact_property(k, str(v))) for k, v in configs.items())),
+        job_group=_string(e, "jobGroupId"),
+        operation_tag=_connect_tag(_array(e, "jobTags")),
     )
 
 
@@ -496,6 +554,82 @@ def _query_terminated(e: dict[str, Any]) -> StreamingQueryTerminated:
     )
 
 
+def _required(e: Mapping[str, Any], key: str) -> str:
+    """An id a server event cannot do without (session, operation)."""
+    value = _string(e, key)
+    if not value:
+        raise _shape(key, value, "an id")
+    return value
+
+
+def _thrift_session_created(e: dict[str, Any]) -> ServerSessionStarted:
+    return ServerSessionStarted(
+        server="thrift",
+        session_id=_required(e, "sessionId"),
+        user=_text(e, "userName"),
+        client=_text(e, "ip"),
+        time=_time(e, "startTime"),
+    )
+
+
+def _thrift_session_closed(e: dict[str, Any]) -> ServerSessionClosed:
+    return ServerSessionClosed(_required(e, "sessionId"), _time(e, "finishTime"))
+
+
+def _thrift_operation_start(e: dict[str, Any]) -> ServerOperationStarted:
+    return ServerOperationStarted(
+        server="thrift",
+        operation_id=_required(e, "id"),
+        session_id=_required(e, "sessionId"),
+        user=_text(e, "userName"),
+        statement=_text(e, "statement") or "",
+        group=_string(e, "groupId"),
+        time=_time(e, "startTime"),
+    )
+
+
+def _thrift_operation_end(e: dict[str, Any]) -> ServerOperationEnded:
+    """Finish, Error, Canceled, Timeout or Closed: each carries the time under its own key."""
+    kind = str(e["Event"]).removeprefix(THRIFT + "Operation")
+    time = next((_time(e, k) for k in ("finishTime", "closeTime") if e.get(k) is not None), None)
+    error = _text(e, "errorMsg") or (None if kind in ("Finish", "Closed") else kind.lower())
+    return ServerOperationEnded(_required(e, "id"), time, error, closed=kind == "Closed")
+
+
+def _connect_session_started(e: dict[str, Any]) -> ServerSessionStarted:
+    return ServerSessionStarted(
+        server="connect",
+        session_id=_required(e, "sessionId"),
+        user=_text(e, "userId"),
+        client=None,
+        time=_time(e, "eventTime"),
+    )
+
+
+def _connect_session_closed(e: dict[str, Any]) -> ServerSessionClosed:
+    return ServerSessionClosed(_required(e, "sessionId"), _time(e, "eventTime"))
+
+
+def _connect_operation_started(e: dict[str, Any]) -> ServerOperationStarted:
+    return ServerOperationStarted(
+        server="connect",
+        operation_id=_required(e, "operationId"),
+        session_id=_required(e, "sessionId"),
+        user=_text(e, "userId"),
+        statement=_text(e, "statementText") or "",
+        group=_string(e, "jobTag"),
+        time=_time(e, "eventTime"),
+    )
+
+
+def _connect_operation_end(e: dict[str, Any]) -> ServerOperationEnded:
+    kind = str(e["Event"]).removeprefix(CONNECT + "Operation")
+    error = _text(e, "errorMessage") or ("canceled" if kind == "Canceled" else None)
+    return ServerOperationEnded(
+        _required(e, "operationId"), _time(e, "eventTime"), error, closed=kind == "Closed"
+    )
+
+
 _Decoder = Callable[[dict[str, Any]], Event]
 
 # Event type (or, ending in "." / "$", a family of them) -> decoder. The one list of what is read.
@@ -515,6 +649,21 @@ DECODERS: dict[str, _Decoder] = {
     STREAMING + "QueryStartedEvent": _query_started,
     STREAMING + "QueryProgressEvent": _query_progress,
     STREAMING + "QueryTerminatedEvent": _query_terminated,
+    THRIFT + "SessionCreated": _thrift_session_created,
+    THRIFT + "SessionClosed": _thrift_session_closed,
+    THRIFT + "OperationStart": _thrift_operation_start,
+    THRIFT + "OperationFinish": _thrift_operation_end,
+    THRIFT + "OperationError": _thrift_operation_end,
+    THRIFT + "OperationCanceled": _thrift_operation_end,
+    THRIFT + "OperationTimeout": _thrift_operation_end,
+    THRIFT + "OperationClosed": _thrift_operation_end,
+    CONNECT + "SessionStarted": _connect_session_started,
+    CONNECT + "SessionClosed": _connect_session_closed,
+    CONNECT + "OperationStarted": _connect_operation_started,
+    CONNECT + "OperationFinished": _connect_operation_end,
+    CONNECT + "OperationFailed": _connect_operation_end,
+    CONNECT + "OperationCanceled": _connect_operation_end,
+    CONNECT + "OperationClosed": _connect_operation_end,
     CATALOG: _catalog_event,
 }
 

@@ -30,6 +30,8 @@ LINEAGE_SCENARIOS = (
     "columns",
     "columns-sqltext",
     "columns-wide-insert",
+    "thrift-server",
+    "connect-server",
 )
 
 

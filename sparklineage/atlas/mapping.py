@@ -280,7 +280,8 @@ def _process_entity(
         "qualifiedName": _text(f"{app_qn}/{execution}"),
         "name": _text(f"{app.get('name') or app['id']} #{execution} {query['operation']} {target}"),
         "executionId": execution if isinstance(execution, int) else None,
-        "currUser": _text(app.get("user")),
+        # On a Thrift or Connect server the query's own user, not the server's OS user.
+        "currUser": _text(query.get("user") or app.get("user")),
         "operation": query["operation"],
         "status": query["status"],
         "details": _text(query.get("description") or ""),
@@ -290,6 +291,8 @@ def _process_entity(
         "inputs": [d.reference() for d in inputs],
         "outputs": [d.reference() for d in outputs],
     }
+    if query.get("statement"):  # the SQL a server's client sent (Atlas's own attribute)
+        attributes["queryText"] = _text(query["statement"])
     if "plan" in query:  # a report written without --plans leaves the catalog's plan alone
         attributes["sparkPlanDescription"] = _text(query["plan"])
     return {

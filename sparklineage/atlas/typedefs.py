@@ -12,14 +12,16 @@ from typing import Any
 SERVICE_TYPE = "spark"
 
 
-def _attribute(name: str, type_name: str = "string", *, optional: bool = True) -> dict[str, Any]:
+def _attribute(
+    name: str, type_name: str = "string", *, optional: bool = True, indexable: bool = False
+) -> dict[str, Any]:
     return {
         "name": name,
         "typeName": type_name,
         "isOptional": optional,
         "cardinality": "SINGLE",
         "isUnique": False,
-        "isIndexable": False,
+        "isIndexable": indexable,
     }
 
 
@@ -49,6 +51,9 @@ ENTITY_DEFS: list[dict[str, Any]] = [
             _attribute("remoteUser"),
             _attribute("details"),
             _attribute("sparkPlanDescription"),
+            # The statement a server's client sent, as Atlas's patch 015 to its Spark model
+            # defines it (an Atlas that has the patch keeps its def unchanged).
+            _attribute("queryText", indexable=True),
             # Purview draws column lineage from this JSON string; plain Process lacks it.
             _attribute("columnMapping"),
             _attribute("operation"),

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sparklineage.lineage.naming import Dataset
+from sparklineage.lineage.servers import Session
 
 OPERATIONS = (
     "create_database", "alter_database", "drop_database", "create_table", "alter_table",
@@ -59,6 +60,10 @@ class Query:
     unsupported: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    # On a Thrift or Connect server: who ran it, in which session, with which statement.
+    user: str | None = None
+    session: Session | None = None
+    statement: str | None = None
 
 
 PLAN_LIMIT = 1_000_000  # characters: a catalog asset must stay under 2 MB (Purview)

@@ -18,6 +18,10 @@ from sparklineage.events import (
     Event,
     JobEnd,
     JobStart,
+    ServerOperationEnded,
+    ServerOperationStarted,
+    ServerSessionClosed,
+    ServerSessionStarted,
     SQLAdaptiveExecutionUpdate,
     SQLExecutionEnd,
     SQLExecutionStart,
@@ -40,6 +44,7 @@ from sparklineage.lineage.rules import (
     find_rule,
     is_unsupported,
 )
+from sparklineage.lineage.servers import Link, ServerActivity, Session
 from sparklineage.lineage.streams import stream_datasets
 from sparklineage.plan import parse_plan_text, plan_tree
 from sparklineage.redact import redact_text
@@ -70,6 +75,7 @@ class _Execution:
     columns: tuple[ColumnLineage, ...] = ()
     plan: bytes = b""  # the plan text, compressed: kept for the catalog, small in memory
     column_warnings: tuple[str, ...] = ()
+    link: Link | None = None  # the server session and operation it ran for
 
 
 @dataclass
@@ -89,6 +95,7 @@ class LineageCollector:
         self._streams: dict[str, _Stream] = {}
         self._read_by_attribute: dict[int, Dataset] = {}  # expression id -> what a scan read
         self.naming = NamingContext()
+        self.servers = ServerActivity()
 
     def add(self, event: Event) -> None:
         handler = _HANDLERS.get(type(event))
@@ -111,6 +118,7 @@ class LineageCollector:
             execution.plan = compressed_plan(event.plan_description)
         micro_batch = _MICRO_BATCH.search(event.description)
         execution.run_id = micro_batch.group(1) if micro_batch else None
+        execution.link = self.servers.link_execution(event)
         self._analyse(execution, event.plan_info, event.plan_description, event.description)
         self._open.append(event.execution_id)
 
@@ -129,8 +137,21 @@ class LineageCollector:
             self._open.remove(event.execution_id)
 
     def _job_start(self, event: JobStart) -> None:
-        if event.execution_id is not None:
-            self._job_execution[event.job_id] = event.execution_id
+        if event.execution_id is None:
+            return
+        self._job_execution[event.job_id] = event.execution_id
+        execution = self._executions.get(event.execution_id)
+        if execution is not None and not (execution.link and execution.link.certain):
+            execution.link = self.servers.link_job(event) or execution.link
+
+    def _server(
+        self,
+        event: ServerSessionStarted
+        | ServerSessionClosed
+        | ServerOperationStarted
+        | ServerOperationEnded,
+    ) -> None:
+        self.servers.add(event)
 
     def _job_end(self, event: JobEnd) -> None:
         execution_id = self._job_execution.get(event.job_id)
@@ -235,6 +256,7 @@ class LineageCollector:
         for execution in sorted(self._executions.values(), key=lambda e: e.execution_id):
             key = execution.run_id or self._root(execution)
             groups.setdefault(key, []).append(execution)
+        _fold_operations(groups)
         _fold_echoes(groups)
         queries = [self._contained_query(key, members) for key, members in groups.items()]
         return tuple(sorted(queries, key=lambda q: q.execution_id))
@@ -281,7 +303,7 @@ class LineageCollector:
         inputs = merge_datasets(d for e in evidence for d in e.reads)
         outputs = merge_datasets(d for e in evidence for d in e.writes)
         operation = _operation(root.own, effects, catalog, inputs, outputs)
-        if operation in _TABLE_WRITES and root.description.startswith(_SAVE_AS_TABLE):
+        if operation in _TABLE_WRITES and self._saves_as_table(root):
             operation = "save_as_table"  # the same commands as SQL; only the call site differs
         if isinstance(key, str):
             stream = self._streams.get(key)
@@ -297,6 +319,7 @@ class LineageCollector:
         notes: list[str] = [w for m in members for w in m.column_warnings]
         inputs = self._resolve(inputs, notes)
         error = _error_of(members)
+        link = root.link
         return Query(
             execution_id=root.execution_id,
             child_execution_ids=tuple(m.execution_id for m in members if m is not root),
@@ -313,7 +336,19 @@ class LineageCollector:
             unsupported=_unsupported(members),
             warnings=_warnings(effects, inputs, outputs, notes),
             error=error,
+            user=self.servers.user(link) if link else None,
+            session=self.servers.session(link) if link else None,
+            statement=self.servers.statement(link) if link else None,
         )
+
+    def _saves_as_table(self, root: _Execution) -> bool:
+        if root.description.startswith(_SAVE_AS_TABLE):
+            return True
+        return root.link is not None and self.servers.saves_as_table(root.link)
+
+    def sessions(self) -> tuple[Session, ...]:
+        """The server sessions of the application (none off a Thrift or Connect server)."""
+        return self.servers.sessions()
 
 
 def _root_of(key: int | str, members: list[_Execution]) -> _Execution:
@@ -339,6 +374,21 @@ def _stream_inputs(planned: tuple[Dataset, ...], sources: set[Dataset]) -> tuple
         if not (d.kind == "path" and (d.truncated or d.id.startswith(tuple(roots))))
     ]
     return merge_datasets([*kept, *sources])
+
+
+def _fold_operations(groups: dict[int | str, list[_Execution]]) -> None:
+    """A server runs one statement as several root executions (the Thrift server logs the
+    command, then a ``CommandResult`` of it): one query per operation, named by its first."""
+    first: dict[str, int | str] = {}
+    for key in sorted(k for k in groups if isinstance(k, int)):
+        link = groups[key][0].link
+        operation = link.operation_id if link else None
+        if operation is None:
+            continue
+        if operation in first:
+            groups[first[operation]].extend(groups.pop(key))
+        else:
+            first[operation] = key
 
 
 def _fold_echoes(groups: dict[int | str, list[_Execution]]) -> None:
@@ -469,4 +519,8 @@ _HANDLERS = {
     JobEnd: LineageCollector._job_end,
     CatalogEvent: LineageCollector._catalog,
     StreamingQueryProgress: LineageCollector._progress,
+    ServerSessionStarted: LineageCollector._server,
+    ServerSessionClosed: LineageCollector._server,
+    ServerOperationStarted: LineageCollector._server,
+    ServerOperationEnded: LineageCollector._server,
 }

@@ -15,6 +15,7 @@ import orjson
 from sparklineage.application import Application
 from sparklineage.lineage.model import ColumnLineage, Query, plan_text
 from sparklineage.lineage.naming import Dataset
+from sparklineage.lineage.servers import Session
 
 SCHEMA = "sparklineage.report/1"
 
@@ -28,8 +29,8 @@ def iso_time(millis: int | None) -> str | None:
 
 
 def application_entry(app: Application, *, plans: bool = False) -> dict[str, Any]:
-    """One application as the report shows it."""
-    return {
+    """One application as the report shows it; a server's sessions only where it has them."""
+    entry = {
         "id": app.id,
         "attempt": app.attempt,
         "name": app.name,
@@ -45,12 +46,31 @@ def application_entry(app: Application, *, plans: bool = False) -> dict[str, Any
         "malformed_lines": app.malformed_lines,
         "read_error": app.read_error,
         "warnings": list(app.warnings),
-        "queries": [query_entry(q, plans=plans) for q in app.queries],
+        "queries": [query_entry(q, plans=plans, server=bool(app.sessions)) for q in app.queries],
     }
+    if app.sessions:
+        entry["sessions"] = [session_entry(s) for s in app.sessions]
+    return entry
 
 
-def query_entry(query: Query, *, plans: bool = False) -> dict[str, Any]:
-    """One query as the report shows it (its plan text only when asked: plans are big)."""
+def session_entry(session: Session, *, with_user: bool = True) -> dict[str, Any]:
+    """A server session: its id, server, user, client address and when it was open."""
+    entry: dict[str, Any] = {"id": session.id, "server": session.server}
+    if with_user:
+        entry["user"] = session.user
+    entry.update(
+        client=session.client,
+        start=iso_time(session.start),
+        end=iso_time(session.end),
+    )
+    if with_user:
+        entry["statements"] = session.statements
+    return entry
+
+
+def query_entry(query: Query, *, plans: bool = False, server: bool = False) -> dict[str, Any]:
+    """One query as the report shows it (its plan text only when asked: plans are big); a
+    query of a multi-user server (``server``) says who ran it, where and what."""
     entry = {
         "execution_id": query.execution_id,
         "child_execution_ids": list(query.child_execution_ids),
@@ -67,6 +87,10 @@ def query_entry(query: Query, *, plans: bool = False) -> dict[str, Any]:
         "warnings": list(query.warnings),
         "error": query.error,
     }
+    if server or query.session is not None:
+        entry["user"] = query.user
+        entry["session"] = session_entry(query.session, with_user=False) if query.session else None
+        entry["statement"] = query.statement
     if plans:
         entry["plan"] = plan_text(query)
     return entry

@@ -29,6 +29,10 @@ def _application_block(app: Application, columns: bool) -> str:
     if app.read_error:
         lines.append(f"  error: {app.read_error}")
     lines.extend(f"  warning: {w}" for w in app.warnings)
+    if app.sessions:
+        users = ", ".join(sorted({s.user or "?" for s in app.sessions}))
+        plural = "s" if len(app.sessions) > 1 else ""
+        lines.append(f"  {len(app.sessions)} server session{plural}, users: {users}")
     for query in app.queries:
         lines.append(_query_line(query))
         if columns:
@@ -43,10 +47,12 @@ def _column_line(column: ColumnLineage) -> str:
 
 
 def _query_line(query: Query) -> str:
-    """``  #3 ctas: table:a, path:b → table:c`` with the status when it is not a success."""
+    """``  #3 ctas: table:a, path:b → table:c`` with the status when it is not a success and,
+    on a multi-user server, who ran it (``  #3 ctas by alice: …``)."""
     reads = ", ".join(d.id for d in query.inputs) or "–"
     writes = ", ".join(d.id for d in query.outputs) or "–"
     status = "" if query.status == "succeeded" else f" [{query.status}]"
     unsupported = f"  (unsupported: {', '.join(query.unsupported)})" if query.unsupported else ""
     edges = query.target.id if query.target else f"{reads} → {writes}"
-    return f"  #{query.execution_id} {query.operation}{status}: {edges}{unsupported}"
+    user = f" by {query.user}" if query.user else ""
+    return f"  #{query.execution_id} {query.operation}{user}{status}: {edges}{unsupported}"
