@@ -38,6 +38,9 @@ CONNECT_TAG = "SparkConnect_OperationTag_"  # the job tag of a Connect operation
 
 _EVENT_PREFIX = b'{"Event":"'
 _TYPE_OFFSET = len(_EVENT_PREFIX)
+# Task events (TaskStart, TaskEnd, TaskGettingResult) are ~99% of a busy log and never wanted:
+# one test turns them away before the wanted types, however many of those there are.
+_TASK_EVENT = b"SparkListenerTask"
 MALFORMED_SAMPLES = 5  # malformed lines quoted by location; the rest are counted
 
 
@@ -717,11 +720,13 @@ class EventStream:
         self.stats = ReadStats()
 
     def __iter__(self) -> Iterator[Event]:
-        wanted, event_prefix, offset = WANTED, _EVENT_PREFIX, _TYPE_OFFSET
+        wanted, event_prefix, offset, task = WANTED, _EVENT_PREFIX, _TYPE_OFFSET, _TASK_EVENT
         last_file = self.source.files[-1]
         try:
             for batch in iter_line_batches(self.source, self.on_progress, self.max_line):
                 for index, line in enumerate(batch.lines):
+                    if line.startswith(task, offset):
+                        continue  # starts like an event: never parsed, never malformed
                     if line.startswith(wanted, offset):
                         event = self._decode(line, batch, index)
                     elif line.startswith(event_prefix):
