@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import orjson
@@ -565,72 +566,72 @@ def _required(e: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _thrift_session_created(e: dict[str, Any]) -> ServerSessionStarted:
+@dataclass(frozen=True, slots=True)
+class _ServerKeys:
+    """Where a server's session and operation events keep each field (the Thrift server
+    and Spark Connect name them differently)."""
+
+    server: str
+    event_prefix: str
+    user: str
+    client: str | None
+    session_time: str
+    operation: str
+    statement: str
+    group: str
+    operation_time: str
+    error: str
+
+
+_THRIFT_KEYS = _ServerKeys(
+    "thrift", THRIFT + "Operation", "userName", "ip", "startTime", "id", "statement", "groupId",
+    "startTime", "errorMsg",
+)  # fmt: skip
+_CONNECT_KEYS = _ServerKeys(
+    "connect", CONNECT + "Operation", "userId", None, "eventTime", "operationId", "statementText",
+    "jobTag", "eventTime", "errorMessage",
+)  # fmt: skip
+
+
+def _session_started(keys: _ServerKeys, e: dict[str, Any]) -> ServerSessionStarted:
     return ServerSessionStarted(
-        server="thrift",
+        server=keys.server,
         session_id=_required(e, "sessionId"),
-        user=_text(e, "userName"),
-        client=_text(e, "ip"),
-        time=_time(e, "startTime"),
+        user=_text(e, keys.user),
+        client=_text(e, keys.client) if keys.client else None,
+        time=_time(e, keys.session_time),
     )
 
 
-def _thrift_session_closed(e: dict[str, Any]) -> ServerSessionClosed:
-    return ServerSessionClosed(_required(e, "sessionId"), _time(e, "finishTime"))
+def _session_closed(time_key: str, e: dict[str, Any]) -> ServerSessionClosed:
+    return ServerSessionClosed(_required(e, "sessionId"), _time(e, time_key))
 
 
-def _thrift_operation_start(e: dict[str, Any]) -> ServerOperationStarted:
+def _operation_started(keys: _ServerKeys, e: dict[str, Any]) -> ServerOperationStarted:
     return ServerOperationStarted(
-        server="thrift",
-        operation_id=_required(e, "id"),
+        server=keys.server,
+        operation_id=_required(e, keys.operation),
         session_id=_required(e, "sessionId"),
-        user=_text(e, "userName"),
-        statement=_text(e, "statement") or "",
-        group=_string(e, "groupId"),
-        time=_time(e, "startTime"),
+        user=_text(e, keys.user),
+        statement=_text(e, keys.statement) or "",
+        group=_string(e, keys.group),
+        time=_time(e, keys.operation_time),
     )
 
 
-def _thrift_operation_end(e: dict[str, Any]) -> ServerOperationEnded:
-    """Finish, Error, Canceled, Timeout or Closed: each carries the time under its own key."""
-    kind = str(e["Event"]).removeprefix(THRIFT + "Operation")
-    time = next((_time(e, k) for k in ("finishTime", "closeTime") if e.get(k) is not None), None)
-    error = _text(e, "errorMsg") or (None if kind in ("Finish", "Closed") else kind.lower())
-    return ServerOperationEnded(_required(e, "id"), time, error, closed=kind == "Closed")
+def _operation_ended(keys: _ServerKeys, e: dict[str, Any]) -> ServerOperationEnded:
+    """Finished, failed, canceled, timed out or closed; the Thrift server keeps the time
+    under ``finishTime`` or ``closeTime``, Connect under ``eventTime``."""
+    kind = str(e["Event"]).removeprefix(keys.event_prefix)
+    time_keys = ("eventTime",) if keys is _CONNECT_KEYS else ("finishTime", "closeTime")
+    time = next((_time(e, k) for k in time_keys if e.get(k) is not None), None)
+    plain_end = kind in ("Finish", "Finished", "Closed")
+    error = _text(e, keys.error) or (None if plain_end else kind.lower())
+    return ServerOperationEnded(_required(e, keys.operation), time, error, closed=kind == "Closed")
 
 
-def _connect_session_started(e: dict[str, Any]) -> ServerSessionStarted:
-    return ServerSessionStarted(
-        server="connect",
-        session_id=_required(e, "sessionId"),
-        user=_text(e, "userId"),
-        client=None,
-        time=_time(e, "eventTime"),
-    )
-
-
-def _connect_session_closed(e: dict[str, Any]) -> ServerSessionClosed:
-    return ServerSessionClosed(_required(e, "sessionId"), _time(e, "eventTime"))
-
-
-def _connect_operation_started(e: dict[str, Any]) -> ServerOperationStarted:
-    return ServerOperationStarted(
-        server="connect",
-        operation_id=_required(e, "operationId"),
-        session_id=_required(e, "sessionId"),
-        user=_text(e, "userId"),
-        statement=_text(e, "statementText") or "",
-        group=_string(e, "jobTag"),
-        time=_time(e, "eventTime"),
-    )
-
-
-def _connect_operation_end(e: dict[str, Any]) -> ServerOperationEnded:
-    kind = str(e["Event"]).removeprefix(CONNECT + "Operation")
-    error = _text(e, "errorMessage") or ("canceled" if kind == "Canceled" else None)
-    return ServerOperationEnded(
-        _required(e, "operationId"), _time(e, "eventTime"), error, closed=kind == "Closed"
-    )
+_thrift_operation_start = partial(_operation_started, _THRIFT_KEYS)
+_connect_operation_started = partial(_operation_started, _CONNECT_KEYS)
 
 
 _Decoder = Callable[[dict[str, Any]], Event]
@@ -652,21 +653,23 @@ DECODERS: dict[str, _Decoder] = {
     STREAMING + "QueryStartedEvent": _query_started,
     STREAMING + "QueryProgressEvent": _query_progress,
     STREAMING + "QueryTerminatedEvent": _query_terminated,
-    THRIFT + "SessionCreated": _thrift_session_created,
-    THRIFT + "SessionClosed": _thrift_session_closed,
+    THRIFT + "SessionCreated": partial(_session_started, _THRIFT_KEYS),
+    THRIFT + "SessionClosed": partial(_session_closed, "finishTime"),
     THRIFT + "OperationStart": _thrift_operation_start,
-    THRIFT + "OperationFinish": _thrift_operation_end,
-    THRIFT + "OperationError": _thrift_operation_end,
-    THRIFT + "OperationCanceled": _thrift_operation_end,
-    THRIFT + "OperationTimeout": _thrift_operation_end,
-    THRIFT + "OperationClosed": _thrift_operation_end,
-    CONNECT + "SessionStarted": _connect_session_started,
-    CONNECT + "SessionClosed": _connect_session_closed,
+    **dict.fromkeys(
+        (
+            THRIFT + f"Operation{end}"
+            for end in ("Finish", "Error", "Canceled", "Timeout", "Closed")
+        ),
+        partial(_operation_ended, _THRIFT_KEYS),
+    ),
+    CONNECT + "SessionStarted": partial(_session_started, _CONNECT_KEYS),
+    CONNECT + "SessionClosed": partial(_session_closed, "eventTime"),
     CONNECT + "OperationStarted": _connect_operation_started,
-    CONNECT + "OperationFinished": _connect_operation_end,
-    CONNECT + "OperationFailed": _connect_operation_end,
-    CONNECT + "OperationCanceled": _connect_operation_end,
-    CONNECT + "OperationClosed": _connect_operation_end,
+    **dict.fromkeys(
+        (CONNECT + f"Operation{end}" for end in ("Finished", "Failed", "Canceled", "Closed")),
+        partial(_operation_ended, _CONNECT_KEYS),
+    ),
     CATALOG: _catalog_event,
 }
 

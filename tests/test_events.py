@@ -48,7 +48,7 @@ def type_name(event) -> str:
 
 def _expected_type(name: str) -> str:
     decoder = DECODERS.get(name) or DECODERS[CATALOG]
-    return decoder.__annotations__["return"]
+    return getattr(decoder, "func", decoder).__annotations__["return"]  # partial: its function
 
 
 class _TypeNames(dict):
