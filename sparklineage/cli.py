@@ -1,7 +1,8 @@
 """The ``sparklineage`` command: parse options, call the stages, map errors to exit codes.
 
-No logic of its own lives here. Every option can also come from a ``SPARKLINEAGE_<OPTION>``
-environment variable (e.g. ``SPARKLINEAGE_EXTRACT_FORMAT=json``); the command line wins.
+No logic of its own lives here. Every option can also come from the environment variable
+``SPARKLINEAGE_<COMMAND>_<OPTION>`` named after its long flag (``--format`` of ``extract``:
+``SPARKLINEAGE_EXTRACT_FORMAT=json``), shown in ``--help``; the command line wins.
 Data goes to stdout (or ``-o``), messages and progress to stderr.
 """
 
@@ -40,9 +41,7 @@ if TYPE_CHECKING:
 PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
 
 
-@click.group(
-    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "SPARKLINEAGE"}
-)
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sparklineage")
 def cli() -> None:
     """Data lineage from Spark event logs, read after the fact.
@@ -748,6 +747,24 @@ def _report_problems(
         if verbose:
             for warning in app.warnings:
                 click.echo(f"sparklineage: warning: {app.source}: {redact_text(warning)}", err=True)
+
+
+def environment_variable(command: str, option: click.Option) -> str:
+    """The variable an option of ``command`` is read from: named after its long flag, not
+    its parameter name (``--format`` is ``fmt`` in code; users read the flag)."""
+    flag = max(option.opts, key=len).lstrip("-")
+    return f"SPARKLINEAGE_{command}_{flag}".upper().replace("-", "_")
+
+
+def _name_environment_variables(group: click.Group) -> None:
+    for name, command in group.commands.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and param.envvar is None:
+                param.envvar = environment_variable(name, param)
+                param.show_envvar = True
+
+
+_name_environment_variables(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
