@@ -273,7 +273,7 @@ _endpoint_options = [
         type=click.FloatRange(min=0, min_open=True),
         default=60.0,
         show_default=True,
-        help="Seconds, each HTTP call.",
+        help="Seconds, each HTTP call (to the catalog, and to --history-server).",
     ),
     click.option(
         "--retry-budget",
@@ -561,7 +561,10 @@ def sync(
         raise UsageError("give a SOURCE (log directory or URL) or --history-server URL")
     fs_options = _key_values(storage_options)
     where = [source_of(s, fs_options) for s in sources]
-    where += [Source("history-server", url.rstrip("/"), given=url) for url in history_servers]
+    where += [
+        Source("history-server", url.rstrip("/"), given=url, timeout=client.timeout)
+        for url in history_servers
+    ]
     options = SyncOptions(
         include_incomplete=include_incomplete,
         since=since_epoch(since, time.time()) if since else None,

@@ -594,3 +594,17 @@ def test_a_log_sparklineage_cannot_handle_is_recorded_failed_and_the_others_land
         assert (rerun.unchanged, rerun.failed) == (3, 0), "unchanged, it is not read again"
     apps = {a["attributes"]["name"] for a in catalog.entities("spark_application")}
     assert apps == {"dml", "views"}
+
+
+def test_timeout_reaches_the_history_server(tmp_path, atlas_server_factory, history_server_factory):
+    """--timeout holds for every HTTP call of a run, the History Server's too (it used to
+    wait the default 60 s whatever was given)."""
+    history = history_server_factory(copy_logs(tmp_path / "events", ("dml",)))
+    history.add_fault("slow", 3.0)
+    server = prepare_catalog(atlas_server_factory())
+    done = cli(
+        "sync", "--history-server", history.url, "--endpoint", server.url, "--timeout", "0.5",
+        "--state", str(tmp_path / "state.sqlite3"),
+    )  # fmt: skip
+    assert done.returncode == 3, "the source is unavailable this time; the next run retries"
+    assert "did not answer within 0.5 s" in done.stderr

@@ -70,6 +70,11 @@ class AtlasClient:
         self.notify = notify
         self._session = requests.Session()
 
+    @property
+    def timeout(self) -> float:
+        """Seconds each HTTP call may take: ``--timeout``, for the History Server's too."""
+        return self._policy.timeout
+
     def request(
         self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None
     ) -> Any:
