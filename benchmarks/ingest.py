@@ -44,9 +44,11 @@ import orjson
 import zstandard
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SEED = Path(
-    "/work/shared/corpus/public/kubeflow-mcp-shs/eventlog_v2_spark-cc4d115f011443d787f03a71a476a745"
-    "/events_1_spark-cc4d115f011443d787f03a71a476a745"
+# The public corpus lives in ../shared beside the checkout.
+DEFAULT_SEED = (
+    HERE.parents[1]
+    / "shared/corpus/public/kubeflow-mcp-shs/eventlog_v2_spark-cc4d115f011443d787f03a71a476a745"
+    / "events_1_spark-cc4d115f011443d787f03a71a476a745"
 )
 DEFAULT_WORKDIR = HERE / ".work"
 GIB = 1 << 30
