@@ -712,7 +712,7 @@ def _read_all(
                     source,
                     reading=reading,
                     keep_plans=plans,
-                    on_progress=lambda n, base=done: advance(base + n),
+                    on_progress=functools.partial(_advanced, advance, done),
                 )
             )
             done += source.size
@@ -750,6 +750,11 @@ def _report_problems(
         if verbose:
             for warning in app.warnings:
                 click.echo(f"sparklineage: warning: {app.source}: {redact_text(warning)}", err=True)
+
+
+def _advanced(advance: Callable[[int], None], base: int, read: int) -> None:
+    """Progress over all logs: this log's bytes read on top of those before it."""
+    advance(base + read)
 
 
 def environment_variable(command: str, option: click.Option) -> str:

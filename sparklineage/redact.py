@@ -104,7 +104,10 @@ def _is_basic_credential(secret: bytes) -> bool:
 
 def _literal_prefix(pattern: bytes) -> bytes:
     """The fixed word a pattern starts with (``fs\\.azure\\.`` is ``fs.azure.``)."""
-    return re.match(rb"(?:[a-z]|\\\.)+", pattern).group().replace(b"\\", b"")
+    word = re.match(rb"(?:[a-z]|\\\.)+", pattern)
+    if word is None:  # a pattern of this module that starts otherwise: a mistake of ours
+        raise ValueError(f"{pattern!r} does not start with a word")
+    return word.group().replace(b"\\", b"")
 
 
 def _key_value(key: bytes) -> re.Pattern[bytes]:

@@ -217,8 +217,8 @@ def _statement_edges(block: PlanBlock, found: ExecutionColumns) -> None:
     elif name.endswith(_JOIN_NODES):
         join_type = block.get("Join type") or (block.arguments or "").split(",")[0]
         kind = "filter" if join_type.strip().startswith(("LeftSemi", "LeftAnti")) else "join"
-        keys = [block.get(k) or "" for k in ("Left keys", "Right keys", "Join condition")]
-        found.statement.update((i, kind) for i in _ids(" ".join(keys) or (block.arguments or "")))
+        sides = [block.get(k) or "" for k in ("Left keys", "Right keys", "Join condition")]
+        found.statement.update((i, kind) for i in _ids(" ".join(sides) or (block.arguments or "")))
     elif name.endswith(_AGGREGATE_NODES):
         keys = block.get("Keys")
         if keys is None and name == "Aggregate":  # logical: [grouping], [aggregates]

@@ -10,7 +10,9 @@ each group becomes one :class:`Query`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sparklineage.events import (
     CatalogEvent,
@@ -181,7 +183,11 @@ class LineageCollector:
         return found
 
     def _analyse(
-        self, execution: _Execution, plan_info: dict, plan_description: str, statement: str
+        self,
+        execution: _Execution,
+        plan_info: Mapping[str, Any],
+        plan_description: str,
+        statement: str,
     ) -> None:
         """The lineage of one plan, contained: a plan no rule foresaw (cut, damaged, of a
         Spark yet unknown) costs that execution what its plan would have told, with a
@@ -196,7 +202,11 @@ class LineageCollector:
             execution.own.append(Effect(warnings=(warning,)))
 
     def _analyse_plan(
-        self, execution: _Execution, plan_info: dict, plan_description: str, statement: str
+        self,
+        execution: _Execution,
+        plan_info: Mapping[str, Any],
+        plan_description: str,
+        statement: str,
     ) -> None:
         """Rules over the tree, logical relations in the text, then columns; ``statement`` is
         the whole description, the SQL text for the column fallback where it is one."""
@@ -510,7 +520,7 @@ def catalog_effect(event: CatalogEvent) -> Effect | None:
     return Effect(operation, writes=(table,))
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[LineageCollector, Any], None]] = {
     EnvironmentUpdate: LineageCollector._environment,
     SQLExecutionStart: LineageCollector._execution_start,
     SQLAdaptiveExecutionUpdate: LineageCollector._adaptive_update,

@@ -78,7 +78,7 @@ def sniff_codec(head: bytes) -> Codec | None:
 def open_decoded(path: str, codec: Codec) -> io.BufferedReader:
     """Open ``path`` as a buffered binary stream of its decoded bytes."""
     raw = open(path, "rb", buffering=0)  # noqa: SIM115 - owned and closed by the reader
-    reader = raw if codec is Codec.NONE else _DECODERS[codec](raw, path)  # type: ignore[arg-type]
+    reader = raw if codec is Codec.NONE else _DECODERS[codec](raw, path)
     return io.BufferedReader(reader, READ_BUFFER)
 
 

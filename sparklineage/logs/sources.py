@@ -126,9 +126,11 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
 
         yield from list_attempts(source.root, timeout=source.timeout)
         return
+    listing: Callable[[str], list[_Entry] | None]
+    location: Callable[[str], str]
     if source.kind == "local":
-        root = Path(source.root)
-        if not root.exists():
+        root = source.root
+        if not Path(root).exists():
             raise UsageError(f"{root}: no such file or directory")
         listing, location = _local_listing, str
     else:
@@ -138,7 +140,7 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
         listing = functools.partial(_fsspec_listing, fs)
         location = functools.partial(_url_location, without_secrets(source.given), root_path)
         root = root_path
-    yield from _walk(str(root), listing, location)
+    yield from _walk(root, listing, location)
 
 
 def _url_location(given: str, root: str, path: str) -> str:

@@ -122,7 +122,8 @@ def _sections(text: str) -> Iterator[tuple[str, str]]:
 
 def _blocks(text: str) -> Iterator[PlanBlock]:
     """The ``(N) Name`` blocks; an ``Arguments`` field runs to the end of its block."""
-    number, name, fields = None, "", []
+    number: int | None = None
+    name, fields = "", list[tuple[str, str]]()
     for line in text.splitlines():
         head = _BLOCK_HEAD.fullmatch(line)
         if head and head.group(2).strip():
