@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import tracemalloc
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -26,8 +27,14 @@ from sparklineage import events
 from sparklineage.application import Application, of_users, read_application
 from sparklineage.check import differences, expected_document
 from sparklineage.cli import main
-from sparklineage.events import _connect_operation_started, _thrift_operation_start
-from sparklineage.lineage.servers import connect_statement
+from sparklineage.events import (
+    ServerOperationEnded,
+    ServerOperationStarted,
+    ServerSessionStarted,
+    _connect_operation_started,
+    _thrift_operation_start,
+)
+from sparklineage.lineage.servers import ServerActivity, connect_statement
 from sparklineage.logs import discover
 from sparklineage.sinks.text import render_text
 from tests.catalog import cli
@@ -404,3 +411,34 @@ def test_an_upload_lands_each_process_under_its_users_name_with_its_statement(ca
     assert (
         summary["queryText"] == "CREATE TABLE summary USING parquet AS SELECT * FROM sales.totals"
     )
+
+
+def _metadata_calls(activity: ServerActivity, count: int) -> None:
+    """``count`` statements that run no SQL execution (what BI tools send all day), made up
+    as the Thrift server logs them: a unit input, not a log."""
+    activity.add(ServerSessionStarted("thrift", "s", "bi-tool", "10.0.0.9", 0))
+    for n in range(count):
+        operation = f"op-{n}"
+        activity.add(
+            ServerOperationStarted(
+                "thrift", operation, "s", "bi-tool", "SHOW TABLES " + "x" * 200, operation, n
+            )
+        )
+        activity.add(ServerOperationEnded(operation, n, None))
+        activity.add(ServerOperationEnded(operation, n, None, closed=True))
+
+
+def test_statements_without_executions_are_forgotten_once_closed():
+    """A server up for months answers millions of metadata calls: what is kept of them must
+    not grow with their number (it grows with the executions, as the rest of a log does)."""
+    tracemalloc.start()
+    try:
+        few, many = ServerActivity(), ServerActivity()
+        _metadata_calls(few, 1_000)
+        held_by_few = tracemalloc.get_traced_memory()[0]
+        _metadata_calls(many, 20_000)
+        held_by_both = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held_by_both - held_by_few < 200_000, "19,000 more calls kept their statements"
+    assert [s.statements for s in many.sessions()] == [20_000]

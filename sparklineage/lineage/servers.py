@@ -73,6 +73,7 @@ class _Operation:
     session_id: str
     user: str | None
     statement: str
+    group: str | None
     executions: int = 0
     running: bool = True
 
@@ -107,18 +108,30 @@ class ServerActivity:
         elif isinstance(event, ServerOperationStarted):
             self._started(event)
         elif isinstance(event, ServerOperationEnded):
-            operation = self._operations.get(event.operation_id)
-            if operation is not None and operation.running:
-                operation.running = False
-                if event.operation_id in self._running:
-                    self._running.remove(event.operation_id)
+            self._ended(event)
+
+    def _ended(self, event: ServerOperationEnded) -> None:
+        """An operation done: no execution starts for it any more. Once closed, one that ran
+        none is forgotten, so a server's months of metadata calls (``SHOW TABLES``, schema
+        requests) cost nothing: what is kept grows with the executions, as the rest does."""
+        operation = self._operations.get(event.operation_id)
+        if operation is None:
+            return
+        if operation.running:
+            operation.running = False
+            if event.operation_id in self._running:
+                self._running.remove(event.operation_id)
+        if event.closed and operation.executions == 0:
+            del self._operations[event.operation_id]
+            if operation.group is not None:
+                self._by_group.pop(operation.group, None)
 
     def _started(self, event: ServerOperationStarted) -> None:
         session = self._sessions.get(event.session_id)
         if session is not None:
             session.statements += 1
         self._operations[event.operation_id] = _Operation(
-            event.server, event.session_id, event.user, _kept(event.statement)
+            event.server, event.session_id, event.user, _kept(event.statement), event.group
         )
         if event.group:
             self._by_group[event.group] = event.operation_id
@@ -150,7 +163,7 @@ class ServerActivity:
         """The operation a job names by its group or tag: a certain link for its execution."""
         for key in (event.operation_tag, event.job_group):
             if key and key in self._by_group:
-                return Link(self._operations[self._by_group[key]].session_id, self._by_group[key])
+                return self._linked(self._by_group[key], certain=True)
         return None
 
     def _linked(self, operation_id: str, *, certain: bool) -> Link:
