@@ -553,7 +553,8 @@ def sync(
     75 when another sync holds the state (see --wait), 130 when interrupted.
     See docs/cron.md for crontab and systemd timer setups.
     """
-    from sparklineage.logs.sources import Source, source_of
+    from sparklineage.logs.candidates import Source
+    from sparklineage.logs.sources import source_of
     from sparklineage.state import default_state_path, exclusive, open_state
     from sparklineage.sync import Syncer, SyncOptions, since_epoch, target_key
 

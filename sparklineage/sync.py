@@ -55,8 +55,9 @@ from sparklineage.errors import (
     SourceUnavailableError,
     UsageError,
 )
+from sparklineage.logs.candidates import Candidate, Source
 from sparklineage.logs.discovery import discover_walked
-from sparklineage.logs.sources import Candidate, Source, fetched, list_candidates
+from sparklineage.logs.sources import fetched, list_candidates
 from sparklineage.redact import redact_text
 from sparklineage.sinks.report import SCHEMA, application_entry
 from sparklineage.state import PendingUpload, SyncState, location_key

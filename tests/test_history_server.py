@@ -21,9 +21,9 @@ import requests
 
 from sparklineage.application import read_application
 from sparklineage.errors import LogReadError, SourceUnavailableError, UsageError
+from sparklineage.logs.candidates import Candidate
 from sparklineage.logs.discovery import discover, discover_walked
 from sparklineage.logs.history_server import download_logs, list_attempts
-from sparklineage.logs.sources import Candidate
 from tests.conftest import FIXTURES, fixture_index
 
 CAPTURED = FIXTURES.parent / "history_server"

@@ -55,7 +55,7 @@ from sparklineage.errors import (
     UsageError,
 )
 from sparklineage.http_body import MAX_RATIO, RATIO_FLOOR, BodyRefused, body_chunks
-from sparklineage.logs.sources import Candidate
+from sparklineage.logs.candidates import Candidate
 from sparklineage.redact import without_secrets
 
 API = "/api/v1"

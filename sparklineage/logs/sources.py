@@ -34,6 +34,7 @@ from sparklineage.errors import (
     SourceUnavailableError,
     UsageError,
 )
+from sparklineage.logs.candidates import Candidate, Source
 from sparklineage.logs.discovery import in_progress_by_names, layout_of
 from sparklineage.redact import redact_url, without_secrets
 
@@ -52,33 +53,6 @@ _EXTRAS = {
 # What object stores call a version of an object's content, in fsspec listings (S3, Azure,
 # Google Cloud Storage); their times have a second's resolution.
 _TAGS = ("ETag", "etag", "md5Hash", "generation", "content_md5")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One application (attempt) as a listing shows it, before anything is read.
-
-    ``location`` is its key in the sync state and its name in messages: an absolute local
-    path, or a URL without credentials or query string. ``path`` is what the source reads
-    (a path in the filesystem, or the History Server's logs URL).
-    """
-
-    location: str
-    path: str
-    fingerprint: str  # changes whenever the log changes (sizes, times, completion)
-    in_progress: bool  # the listing says the application is still running
-    modified: float  # epoch seconds of the newest change
-
-
-@dataclass(frozen=True)
-class Source:
-    """A place ``sync`` lists: a local directory, an fsspec URL or a History Server."""
-
-    kind: str  # local | fsspec | history-server
-    root: str  # a local path, an fsspec URL (as fsspec spells it) or the server's base URL
-    storage_options: tuple[tuple[str, str], ...] = ()  # for fsspec; may hold secrets
-    given: str = ""  # the URL as the user spelled it (locations are named after it)
-    timeout: float = 60.0  # seconds, each History Server call
 
 
 @dataclass(frozen=True)
