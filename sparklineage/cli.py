@@ -43,7 +43,17 @@ PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawi
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sparklineage")
-def cli() -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SPARKLINEAGE_CONFIG",
+    show_envvar=True,
+    help="TOML file of option defaults (docs/cron.md, 'Configuration file'). "
+    "Default: ~/.config/sparklineage/config.toml when it exists.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
     """Data lineage from Spark event logs, read after the fact.
 
     \b
@@ -51,7 +61,13 @@ def cli() -> None:
       sparklineage extract /var/log/spark-events
       sparklineage extract app-20240101120000-0001.zstd --format json -o report.json
       sparklineage check build/spark-events --expected lineage.expected.json
+      sparklineage --config /etc/sparklineage.toml sync /var/log/spark-events
     """
+    from sparklineage.config import default_path, load_defaults
+
+    path = config_file or default_path()
+    if config_file is not None or path.is_file():
+        ctx.default_map = load_defaults(path, cli.commands)
 
 
 _progress_option = click.option(
