@@ -40,9 +40,7 @@ def default_path() -> Path:
     return Path(base) / "sparklineage" / "config.toml"
 
 
-def load_defaults(
-    path: Path, commands: Mapping[str, click.Command]
-) -> dict[str, dict[str, Any]]:
+def load_defaults(path: Path, commands: Mapping[str, click.Command]) -> dict[str, dict[str, Any]]:
     """The ``default_map`` a configuration file gives click: per command, parameter name ->
     value. Anything that is no option is a usage error naming the file and the key."""
     try:

@@ -14,6 +14,7 @@ import pytest
 from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.upload import sync_typedefs
 from tests.atlas_server import AtlasServer
+from tests.conftest import run_in_process
 
 
 def _entity_def(name: str, super_type: str, required: tuple[str, ...] = ()) -> dict:
@@ -52,8 +53,13 @@ def _user_env(password: str | None) -> dict[str, str]:
 
 
 def cli(
-    *args: str, password: str | None = None, cwd: Path | None = None
+    *args: str, password: str | None = None, cwd: Path | None = None, process: bool = False
 ) -> subprocess.CompletedProcess:
+    """The CLI with none of the machine's settings; in this process unless ``process`` (where
+    only a real child proves the point: signals, locks held by another process)."""
+    if not process:
+        done = run_in_process(args, _user_env(password), cwd)
+        return subprocess.CompletedProcess(args, done.code, done.stdout, done.stderr)
     return subprocess.run(
         [sys.executable, "-m", "sparklineage", *args],
         capture_output=True,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import orjson
 import pytest
@@ -30,8 +35,12 @@ class Run:
         return orjson.loads(self.stdout)
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> Run:
-    """Run `python -m sparklineage` as a user would: exit code, stdout and stderr."""
+def run_cli(*args: str, cwd: Path | None = None, process: bool = False) -> Run:
+    """The CLI as a user runs it: exit code, stdout and stderr. In this process (an
+    interpreter start costs more than most commands), or with ``process`` as
+    `python -m sparklineage` where only a real process proves the point."""
+    if not process:
+        return run_in_process(args, dict(os.environ), cwd)
     done = subprocess.run(
         [sys.executable, "-m", "sparklineage", *args],
         capture_output=True,
@@ -40,6 +49,33 @@ def run_cli(*args: str, cwd: Path | None = None) -> Run:
         timeout=300,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def run_in_process(args: Sequence[str], env: dict[str, str], cwd: Path | None) -> Run:
+    """``sparklineage.cli.main`` with exactly ``env`` as its environment, ``cwd`` as its
+    directory, an empty stdin and captured stdout and stderr, as a child process has them.
+    An exception escaping main (a traceback for a user) fails the test."""
+    from sparklineage.cli import main
+
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.StringIO()
+    before = os.getcwd()
+    code = 0
+    with (
+        mock.patch.dict(os.environ, env, clear=True),
+        mock.patch.object(sys, "stdin", io.StringIO("")),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            main(list(args))
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        finally:
+            os.chdir(before)
+    out.flush()
+    return Run(code, out.buffer.getvalue().decode(errors="replace"), err.getvalue())
 
 
 def fixture_index() -> list[dict]:

@@ -46,6 +46,22 @@ def test_a_truncated_compressed_log_reports_what_it_read_and_exits_3(tmp_path, c
     assert app["sql_executions"] <= entry["sql_executions"]
 
 
+def test_a_real_process_exits_with_the_documented_codes(tmp_path):
+    """Most tests run the CLI in the test's own process; this one runs `python -m
+    sparklineage` itself, so the exit status and stderr are those a shell sees."""
+    log, _ = real_log("zstd")
+    ok = run_cli("extract", str(log), "--format", "json", process=True)
+    assert ok.code == 0 and ok.json()["applications"]
+    damaged = tmp_path / log.name
+    damaged.write_bytes(cut(log.read_bytes(), 0.6))
+    cut_run = run_cli("extract", str(damaged), "--format", "json", process=True)
+    assert cut_run.code == 3 and cut_run.json()["applications"]
+    missing = run_cli("extract", str(tmp_path / "nothing-here"), process=True)
+    assert missing.code == 2 and missing.stderr.startswith("sparklineage: error: ")
+    for run in (ok, cut_run, missing):
+        assert_clean(run)
+
+
 def test_a_truncated_gzip_log_exits_3(tmp_path):
     log, _ = real_log("none")
     damaged = tmp_path / "eventlog-2024-01-01--00-00.gz"

@@ -109,6 +109,9 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
         listing, location = _local_listing, str
     else:
         fs, root_path = _filesystem(source)
+        # fsspec keeps one filesystem per URL and options, with a cache of its listings, for
+        # the life of the process: a process that syncs twice must see the store as it is now.
+        fs.invalidate_cache()
         if not fs.exists(root_path):
             raise UsageError(f"{without_secrets(source.root)}: no such file or directory")
         listing = functools.partial(_fsspec_listing, fs)
