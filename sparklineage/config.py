@@ -34,6 +34,11 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 
+# Flags that mean different things in different commands: only in a command's table.
+# (``extract --user`` keeps one Spark user's queries; ``upload --user`` logs in to Atlas.)
+PER_COMMAND = frozenset({"user"})
+
+
 def default_path() -> Path:
     """``$XDG_CONFIG_HOME/sparklineage/config.toml``, by default under ``~/.config``."""
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
@@ -57,6 +62,11 @@ def load_defaults(path: Path, commands: Mapping[str, click.Command]) -> dict[str
                 f"{shown(path)}: [{name}] is no command (commands: {', '.join(sorted(commands))})"
             )
     for key in shared:
+        if key in PER_COMMAND:
+            raise UsageError(
+                f"{shown(path)}: {key!r} means different things in different commands: "
+                "put it in the table of the command it is for ([upload], [extract], …)"
+            )
         if not any(key in _flags(command) for command in commands.values()):
             raise UsageError(f"{shown(path)}: {key!r} is an option of no command")
     defaults: dict[str, dict[str, Any]] = {}

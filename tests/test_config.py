@@ -88,6 +88,7 @@ def test_the_default_file_is_read_from_the_config_home(tmp_path):
         ("[sync]\nformat = 'text'\n", "[sync] 'format' is not an option of `sparklineage sync`"),
         ("[synch]\nstate = 'x'\n", "[synch] is no command"),
         ("atlas-password = 'hunter2'\n", "'atlas-password' is an option of no command"),
+        ("user = 'atlas-admin'\n", "'user' means different things in different commands"),
         ("[extract\n", "not a TOML configuration file"),
         ("[extract]\nmax-line-mib = 0\n", "max-line-mib"),
     ],

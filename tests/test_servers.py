@@ -37,8 +37,8 @@ from sparklineage.events import (
 from sparklineage.lineage.servers import ServerActivity, connect_statement
 from sparklineage.logs import discover
 from sparklineage.sinks.text import render_text
-from tests.catalog import cli
-from tests.conftest import fixture_path
+from tests.catalog import cli, prepare_catalog
+from tests.conftest import copy_logs, fixture_path
 
 SLOW_INSERT = (
     "INSERT INTO orders SELECT id, CAST(amount * 2 AS DOUBLE) FROM orders "
@@ -442,3 +442,28 @@ def test_statements_without_executions_are_forgotten_once_closed():
         tracemalloc.stop()
     assert held_by_both - held_by_few < 200_000, "19,000 more calls kept their statements"
     assert [s.statements for s in many.sessions()] == [20_000]
+
+
+def test_sync_lands_the_same_users_and_statements_as_upload(
+    tmp_path, catalog, atlas_server_factory
+):
+    """sync maps what it reads the same way: each process under its user, with its statement."""
+    events = copy_logs(tmp_path / "events", ("thrift-server",), spark="4.0")
+    state = str(tmp_path / "state.sqlite3")
+    done = cli("sync", str(events), "--endpoint", catalog.url, "--state", state)
+    assert done.returncode == 0, done.stderr
+    uploaded = prepare_catalog(atlas_server_factory())
+    assert cli("upload", str(events), "--endpoint", uploaded.url).returncode == 0
+
+    def processes(server) -> set[tuple]:
+        return {
+            (
+                p["attributes"]["qualifiedName"],
+                p["attributes"]["currUser"],
+                p["attributes"].get("queryText"),
+            )
+            for p in server.entities("spark_process")
+        }
+
+    assert processes(catalog) == processes(uploaded)
+    assert {user for _, user, _ in processes(catalog)} == {"alice", "bob"}
