@@ -80,17 +80,9 @@ class EnvironmentUpdate:
 
 
 @dataclass(frozen=True, slots=True)
-class RddInfo:
-    rdd_id: int
-    name: str
-    callsite: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class JobStart:
     job_id: int
     time: int | None
-    stage_ids: tuple[int, ...]
     execution_id: int | None  # spark.sql.execution.id: the SQL execution the job runs for
     job_group: str | None
     description: str | None
@@ -106,32 +98,13 @@ class JobEnd:
 
 
 @dataclass(frozen=True, slots=True)
-class StageSubmitted:
-    stage_id: int
-    attempt: int
-    name: str | None
-    rdds: tuple[RddInfo, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StageCompleted:
-    stage_id: int
-    attempt: int
-    name: str | None
-    rdds: tuple[RddInfo, ...]
-    failure: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class SQLExecutionStart:
     execution_id: int
     root_execution_id: int | None  # 3.4+: the execution this one runs for (CTAS, saveAsTable…)
     description: str
-    details: str
     plan_description: str  # physicalPlanDescription: plan text, command arguments
     plan_info: Mapping[str, Any]  # sparkPlanInfo tree as Spark wrote it
     time: int | None
-    modified_configs: tuple[tuple[str, str], ...] = ()
     # What ties the execution to a server operation: its job group (the Thrift server's
     # operation, 4.x) or its Spark Connect operation tag.
     job_group: str | None = None
@@ -242,8 +215,6 @@ Event = (
     | EnvironmentUpdate
     | JobStart
     | JobEnd
-    | StageSubmitted
-    | StageCompleted
     | SQLExecutionStart
     | SQLAdaptiveExecutionUpdate
     | SQLExecutionEnd
@@ -302,14 +273,6 @@ def _id(e: Mapping[str, Any], key: str) -> int:
 
 def _optional_id(e: Mapping[str, Any], key: str) -> int | None:
     return None if e.get(key) is None else _id(e, key)
-
-
-def _number(e: Mapping[str, Any], key: str, default: int) -> int:
-    """A small count Spark writes as a number (stage attempt): the default when absent."""
-    value = e.get(key, default)
-    if type(value) is not int:
-        raise _shape(key, value, "an integer")
-    return value
 
 
 def _time(e: Mapping[str, Any], key: str) -> int | None:
@@ -407,26 +370,11 @@ def _environment_update(e: dict[str, Any]) -> EnvironmentUpdate:
     return EnvironmentUpdate(tuple(sorted(kept.items())))
 
 
-def _rdds(stage_info: dict[str, Any]) -> tuple[RddInfo, ...]:
-    return tuple(
-        RddInfo(
-            rdd_id=_number(r, "RDD ID", -1),
-            name=_string(r, "Name") or "",
-            callsite=_string(r, "Callsite"),
-        )
-        for r in _objects(stage_info, "RDD Info")
-    )
-
-
 def _job_start(e: dict[str, Any]) -> JobStart:
     props = _object(e, "Properties")
-    stage_ids = _array(e, "Stage IDs")
-    if not all(type(stage) is int for stage in stage_ids):
-        raise WrongShape("Stage IDs holds an item that is not an integer")
     return JobStart(
         job_id=_id(e, "Job ID"),
         time=_time(e, "Submission Time"),
-        stage_ids=tuple(stage_ids),
         execution_id=_execution_property(props),
         job_group=_string(props, "spark.jobGroup.id"),
         description=_text(props, "spark.job.description"),
@@ -461,38 +409,14 @@ def _job_end(e: dict[str, Any]) -> JobEnd:
     )
 
 
-def _stage_submitted(e: dict[str, Any]) -> StageSubmitted:
-    info = _object(e, "Stage Info")
-    return StageSubmitted(
-        stage_id=_number(info, "Stage ID", -1),
-        attempt=_number(info, "Stage Attempt ID", 0),
-        name=_string(info, "Stage Name"),
-        rdds=_rdds(info),
-    )
-
-
-def _stage_completed(e: dict[str, Any]) -> StageCompleted:
-    info = _object(e, "Stage Info")
-    return StageCompleted(
-        stage_id=_number(info, "Stage ID", -1),
-        attempt=_number(info, "Stage Attempt ID", 0),
-        name=_string(info, "Stage Name"),
-        rdds=_rdds(info),
-        failure=_text(info, "Failure Reason"),
-    )
-
-
 def _sql_execution_start(e: dict[str, Any]) -> SQLExecutionStart:
-    configs = _object(e, "modifiedConfigs")
     return SQLExecutionStart(
         execution_id=_id(e, "executionId"),
         root_execution_id=_optional_id(e, "rootExecutionId"),
         description=_text(e, "description") or "",
-        details=_text(e, "details") or "",
         plan_description=_text(e, "physicalPlanDescription") or "",
         plan_info=_object(e, "sparkPlanInfo"),
         time=_time(e, "time"),
-        modified_configs=tuple(sorted((k, redact_property(k, str(v))) for k, v in configs.items())),
         job_group=_string(e, "jobGroupId"),
         operation_tag=_connect_tag(_array(e, "jobTags")),
     )
@@ -645,8 +569,6 @@ DECODERS: dict[str, _Decoder] = {
     "SparkListenerEnvironmentUpdate": _environment_update,
     "SparkListenerJobStart": _job_start,
     "SparkListenerJobEnd": _job_end,
-    "SparkListenerStageSubmitted": _stage_submitted,
-    "SparkListenerStageCompleted": _stage_completed,
     SQL_UI + "SparkListenerSQLExecutionStart": _sql_execution_start,
     SQL_UI + "SparkListenerSQLAdaptiveExecutionUpdate": _sql_adaptive_update,
     SQL_UI + "SparkListenerSQLExecutionEnd": _sql_execution_end,

@@ -13,7 +13,7 @@ OPERATIONS = (
     "create_database", "alter_database", "drop_database", "create_table", "alter_table",
     "rename_table", "drop_table", "truncate_table", "create_view", "drop_view", "ctas", "insert",
     "insert_overwrite", "load_data", "insert_overwrite_directory", "write_path", "save_as_table",
-    "stream_write", "rdd_write", "refresh", "read_only", "other", "unknown",
+    "stream_write", "refresh", "read_only", "other", "unknown",
 )  # fmt: skip
 
 
