@@ -56,7 +56,7 @@ MIB = 1 << 20
 MB = 1_000_000  # throughput is in decimal megabytes per second
 ZSTD_FRAME_BYTES = 1 << 20  # one frame per MiB, as Spark's zstd-jni writer flushes
 ZSTD_LEVEL = 1  # spark.io.compression.zstd.level's default
-GENERATOR_VERSION = 2  # bump when the synthetic log changes, so old copies are rebuilt
+GENERATOR_VERSION = 3  # bump when the synthetic log changes, so old copies are rebuilt
 
 # Event types the lineage stages read. Markers are substrings of the "Event" value.
 MARKERS: tuple[bytes, ...] = (
@@ -70,7 +70,7 @@ MARKERS: tuple[bytes, ...] = (
     b"SQLAdaptiveExecutionUpdate",
     b"SQLExecutionEnd",
     b"catalyst.catalog.",
-    b"StreamingQueryListener",
+    b"StreamingQueryListener$QueryProgressEvent",
 )
 # The event type is the first field Spark writes, so the marker test looks at the line's start
 # only, with one regular expression for all markers: the cheapest substring test in Python

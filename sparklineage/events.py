@@ -133,8 +133,6 @@ class CatalogEvent:
     database: str | None
     name: str | None
     new_name: str | None = None
-    detail: str | None = None  # AlterTableEvent's kind: table | dataSchema | stats
-    partitions: tuple[tuple[tuple[str, str], ...], ...] = ()
 
     @property
     def pre(self) -> bool:
@@ -143,31 +141,12 @@ class CatalogEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class StreamingQueryStarted:
-    query_id: str
-    run_id: str
-    name: str | None
-    time: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class StreamingQueryProgress:
     """One micro-batch: the only place a stream's sources and sink are named."""
 
-    query_id: str
     run_id: str
-    name: str | None
-    batch_id: int | None
-    time: str | None
     sources: tuple[str, ...]
     sink: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class StreamingQueryTerminated:
-    query_id: str
-    run_id: str
-    error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +198,7 @@ Event = (
     | SQLAdaptiveExecutionUpdate
     | SQLExecutionEnd
     | CatalogEvent
-    | StreamingQueryStarted
     | StreamingQueryProgress
-    | StreamingQueryTerminated
     | ServerSessionStarted
     | ServerSessionClosed
     | ServerOperationStarted
@@ -439,46 +416,20 @@ def _sql_execution_end(e: dict[str, Any]) -> SQLExecutionEnd:
 
 
 def _catalog_event(e: dict[str, Any]) -> CatalogEvent:
-    specs = _objects(e, "partSpecs")
     return CatalogEvent(
         kind=str(e["Event"]).removeprefix(CATALOG),
         database=_string(e, "database") or _string(e, "db"),
         name=_string(e, "name") or _string(e, "table"),
         new_name=_string(e, "newName"),
-        detail=_string(e, "kind"),
-        partitions=tuple(
-            tuple(sorted((str(k), str(v)) for k, v in spec.items())) for spec in specs
-        ),
-    )
-
-
-def _query_started(e: dict[str, Any]) -> StreamingQueryStarted:
-    return StreamingQueryStarted(
-        query_id=_string(e, "id") or "",
-        run_id=_string(e, "runId") or "",
-        name=_text(e, "name"),
-        time=_string(e, "timestamp"),
     )
 
 
 def _query_progress(e: dict[str, Any]) -> StreamingQueryProgress:
     progress = _object(e, "progress")
     return StreamingQueryProgress(
-        query_id=_string(progress, "id") or "",
         run_id=_string(progress, "runId") or "",
-        name=_text(progress, "name"),
-        batch_id=_optional_id(progress, "batchId"),
-        time=_string(progress, "timestamp"),
         sources=tuple(_string(s, "description") or "" for s in _objects(progress, "sources")),
         sink=_string(_object(progress, "sink"), "description"),
-    )
-
-
-def _query_terminated(e: dict[str, Any]) -> StreamingQueryTerminated:
-    return StreamingQueryTerminated(
-        query_id=_string(e, "id") or "",
-        run_id=_string(e, "runId") or "",
-        error=_text(e, "exception"),
     )
 
 
@@ -572,9 +523,7 @@ DECODERS: dict[str, _Decoder] = {
     SQL_UI + "SparkListenerSQLExecutionStart": _sql_execution_start,
     SQL_UI + "SparkListenerSQLAdaptiveExecutionUpdate": _sql_adaptive_update,
     SQL_UI + "SparkListenerSQLExecutionEnd": _sql_execution_end,
-    STREAMING + "QueryStartedEvent": _query_started,
     STREAMING + "QueryProgressEvent": _query_progress,
-    STREAMING + "QueryTerminatedEvent": _query_terminated,
     THRIFT + "SessionCreated": partial(_session_started, _THRIFT_KEYS),
     THRIFT + "SessionClosed": partial(_session_closed, "finishTime"),
     THRIFT + "OperationStart": _thrift_operation_start,
