@@ -140,7 +140,7 @@ class AtlasClient:
             return response, b"".join(body_chunks(response, deadline, MAX_ANSWER_BYTES))
 
     def _backoff(self, attempt: int) -> float:
-        wait = min(self._policy.max_wait, self._policy.backoff * 2 ** (attempt - 1))
+        wait = min(self._policy.max_wait, self._policy.backoff * 2.0 ** (attempt - 1))
         return wait * random.uniform(0.5, 1.0)
 
 

@@ -387,9 +387,10 @@ def rename_table(view: NodeView) -> Effect:
     if len(tables) < 2:
         return Effect("rename_table", warnings=("rename without both names in the plan",))
     is_view = _is_true(view.args, 2)
-    make = (
-        (lambda a: naming.view(a, temporary=False)) if is_view else (lambda a: _table_of(a, view))
-    )
+
+    def make(name: str) -> Dataset:
+        return naming.view(name, temporary=False) if is_view else _table_of(name, view)
+
     return Effect("rename_table", reads=(make(tables[0]),), writes=(make(tables[1]),))
 
 

@@ -90,7 +90,10 @@ def _sqlglot_schema(schema: Mapping[str, list[str]]) -> dict[str, dict[str, dict
 
 
 def _projection_edges(
-    projection: exp.Expression, query: exp.Query, ctx: NamingContext, schema: dict
+    projection: exp.Expression,
+    query: exp.Query,
+    ctx: NamingContext,
+    schema: dict[str, dict[str, dict[str, str]]],
 ) -> dict[str, set[tuple[str, str]]]:
     """One output column's sources by kind: the value's (identity, transformation,
     aggregation), its window spec's (window), its CASE conditions' (conditional)."""

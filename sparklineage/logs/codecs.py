@@ -264,7 +264,7 @@ class _LzfChunkReader(BlockReader):
         original = int.from_bytes(self._read_exact(2, "a chunk header"), "big")
         payload = self._read_exact(length, "a chunk")
         try:
-            data = lzf.decompress(payload, original)
+            data: bytes | None = lzf.decompress(payload, original)  # lzf is untyped
         except ValueError as exc:
             raise self._corrupt(f"has a damaged chunk ({exc})") from None
         if data is None or len(data) != original:
