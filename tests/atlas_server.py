@@ -1306,6 +1306,7 @@ class AtlasServer(LocalServer):
         self._faults: list[_Fault] = []
         self._refused: dict[str, str] = {}  # qualifiedName -> error code, see refuse()
         self._requests: list[tuple[str, str]] = []
+        self._agents: set[str | None] = set()  # the User-Agent headers seen
         self._sizes: list[int] = []
         self._bodies: list[bytes] = []
         self._auth_failures = 0
@@ -1377,6 +1378,12 @@ class AtlasServer(LocalServer):
             return list(self._requests)
 
     @property
+    def user_agents(self) -> set[str | None]:
+        """Every User-Agent header the server was sent (None: a request without one)."""
+        with self._lock:
+            return set(self._agents)
+
+    @property
     def request_count(self) -> int:
         """How many requests were received."""
         with self._lock:
@@ -1442,10 +1449,11 @@ class AtlasServer(LocalServer):
 
     # -- request handling (called from the handler threads) ----------------------------------
 
-    def _begin(self, method: str, path: str, body: bytes) -> _Fault | None:
+    def _begin(self, method: str, path: str, body: bytes, agent: str | None) -> _Fault | None:
         """Record the request and take the first queued fault that applies to it."""
         with self._lock:
             self._requests.append((method, path))
+            self._agents.add(agent)
             self._sizes.append(len(body))
             self._bodies.append(body)
             for i, fault in enumerate(self._faults):
@@ -1585,7 +1593,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         atlas = self.server.owner
-        fault = atlas._begin(method, unquote(self.path), body)
+        fault = atlas._begin(method, unquote(self.path), body, self.headers.get("User-Agent"))
         if fault is not None and fault.kind == "drop":
             self.close_connection = True  # no status line, no headers: the client sees EOF
             return

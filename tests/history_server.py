@@ -268,6 +268,7 @@ class Request:
     query: dict[str, list[str]]
     status: int  # 0 when the connection was dropped without an answer
     authorization: str | None
+    user_agent: str | None = None
 
 
 @dataclass
@@ -401,10 +402,15 @@ class HistoryServer(LocalServer):
         return None
 
     def _record(
-        self, path: str, query: dict[str, list[str]], status: int, auth: str | None
+        self,
+        path: str,
+        query: dict[str, list[str]],
+        status: int,
+        auth: str | None,
+        agent: str | None = None,
     ) -> None:
         with self._lock:
-            self._requests.append(Request(path, query, status, auth))
+            self._requests.append(Request(path, query, status, auth, agent))
 
     def _respond(self, raw_path: str, authorization: str | None) -> _Answer:
         """Authenticate and route one GET."""
@@ -613,7 +619,7 @@ class _Handler(BaseHTTPRequestHandler):
         authorization = self.headers.get("Authorization")
         fault = history._begin(below)
         if fault is not None and fault.kind == "drop":
-            history._record(below, query, 0, authorization)
+            history._record(below, query, 0, authorization, self.headers.get("User-Agent"))
             self.close_connection = True  # no status line: the client sees the connection end
             return
         if fault is not None and fault.kind == "slow":
@@ -624,7 +630,7 @@ class _Handler(BaseHTTPRequestHandler):
             answer = _Answer(200, fault.body, fault.content_type)
         else:
             answer = history._respond(self.path, authorization)
-        history._record(below, query, answer.status, authorization)
+        history._record(below, query, answer.status, authorization, self.headers.get("User-Agent"))
         kind = fault.kind if fault is not None else None
         trickle = fault.seconds if fault is not None and kind == "trickle" else 0.0
         self._send(answer, truncate=kind == "truncate", encoded=kind == "gzipped", trickle=trickle)

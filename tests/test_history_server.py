@@ -21,6 +21,7 @@ import requests
 
 from sparklineage.application import read_application
 from sparklineage.errors import LogReadError, SourceUnavailableError, UsageError
+from sparklineage.http import USER_AGENT, ReadRetry
 from sparklineage.logs.candidates import Candidate
 from sparklineage.logs.discovery import discover, discover_walked
 from sparklineage.logs.history_server import download_logs, list_attempts
@@ -50,6 +51,8 @@ def _local_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+NO_WAIT = ReadRetry(sleep=lambda _seconds: None)  # retries without the waits
 
 
 def copy_log(relative: str, log_dir: Path) -> Path:
@@ -588,11 +591,15 @@ def test_a_url_that_is_not_http_is_a_usage_error(given, expected):
 def test_a_failing_listing_is_unavailable_this_time(
     tmp_path, history_server_factory, fault, expected
 ):
+    """A 503 or a dropped connection is tried three times; a body cut off is not retried."""
     server = history_server_factory(make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd"))
-    server.add_fault(*fault)
+    tries = 1 if fault == ("truncate",) else NO_WAIT.attempts
+    for _ in range(tries):
+        server.add_fault(*fault)
 
     with pytest.raises(SourceUnavailableError) as caught:
-        list_attempts(with_credentials(server.url))
+        list_attempts(with_credentials(server.url), retry=NO_WAIT)
+    assert len(server.requests) == tries
 
     assert expected in str(caught.value)
     assert SECRET not in str(caught.value) and "\n" not in str(caught.value)
@@ -601,10 +608,32 @@ def test_a_failing_listing_is_unavailable_this_time(
 
 def test_a_slow_listing_times_out_as_unavailable(tmp_path, history_server_factory):
     server = history_server_factory(make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd"))
-    server.add_fault("slow", 2.0)
+    for _ in range(NO_WAIT.attempts):
+        server.add_fault("slow", 2.0)
 
     with pytest.raises(SourceUnavailableError, match=r"did not answer within 0\.3 s"):
-        list_attempts(server.url, timeout=0.3)
+        list_attempts(server.url, timeout=0.3, retry=NO_WAIT)
+
+
+def test_a_server_that_stumbles_is_tried_again_and_knows_who_calls(
+    tmp_path, history_server_factory
+):
+    """A 503 while the server restarts, or a connection dropped by its gateway, costs a wait
+    and another try, not the run; every request says it is sparklineage."""
+    server = history_server_factory(make_log_dir(tmp_path, "spark-4.0/local-1795493221031.zstd"))
+    server.add_fault("status", 503)
+    server.add_fault("drop")
+    waits: list[float] = []
+    retry = ReadRetry(sleep=waits.append)
+
+    [candidate] = list_attempts(server.url, retry=retry)
+    server.add_fault("status", 502, path_contains="/logs")
+    _, app = read_one(download_logs(candidate, tmp_path / "scratch", retry=retry))
+
+    assert app.id == "local-1795493221031"
+    assert [r.status for r in server.requests] == [503, 0, 200, 502, 200]
+    assert len(waits) == 3 and all(0 < w <= retry.max_wait for w in waits)
+    assert {r.user_agent for r in server.requests} == {USER_AGENT}
 
 
 def test_credentials_in_the_url_authenticate_but_never_show(tmp_path, history_server_factory):
@@ -655,11 +684,12 @@ def test_a_failed_download_is_that_attempts_log_read_error(
     candidates = list_attempts(with_credentials(server.url))
     failing = candidate_of(candidates, "local-1795493221031")
     other = candidate_of(candidates, "local-1795492989320")
-    server.add_fault(*fault, path_contains="local-1795493221031/logs")
+    for _ in range(NO_WAIT.attempts if fault == ("drop",) else 1):  # drops are tried again
+        server.add_fault(*fault, path_contains="local-1795493221031/logs")
     scratch = tmp_path / "scratch"
 
     with pytest.raises(LogReadError) as caught:
-        download_logs(failing, scratch)
+        download_logs(failing, scratch, retry=NO_WAIT)
 
     assert caught.value.path == failing.location
     assert reason in caught.value.reason

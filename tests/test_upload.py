@@ -11,6 +11,7 @@ import pytest
 
 from sparklineage.atlas.client import AtlasClient, RetryPolicy, basic_auth
 from sparklineage.errors import AtlasError
+from sparklineage.http import USER_AGENT
 from tests.catalog import add_catalog_types, cli
 from tests.conftest import FIXTURES, fixture_index, fixture_path
 
@@ -49,6 +50,7 @@ def test_typedefs_are_created_once_and_then_left_alone(purview_like):
 def test_upload_lands_datasets_applications_and_processes(catalog):
     done = cli("upload", str(DML), "--endpoint", catalog.url, "--cluster-name", "prod")
     assert done.returncode == 0, done.stderr
+    assert catalog.user_agents == {USER_AGENT}, "every request says who sends it"
     [app] = catalog.entities("spark_application")
     app_qn = app["attributes"]["qualifiedName"]
     processes = {p["attributes"]["qualifiedName"]: p for p in catalog.entities("spark_process")}

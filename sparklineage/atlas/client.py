@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import random
 import re
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,11 +20,17 @@ import requests
 import urllib3
 
 from sparklineage.errors import AtlasError, CatalogUnreachableError, UsageError
+from sparklineage.http import (
+    RETRIED_STATUSES,
+    failure_reason,
+    new_session,
+    nobody_listens,
+    retry_after,
+)
 from sparklineage.http_body import BodyRefused, body_chunks
 from sparklineage.redact import redact_url
 
 PURVIEW_SCOPE = "https://purview.azure.net/.default"
-RETRIED_STATUSES = {429, 502, 503, 504}
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class AtlasClient:
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self.notify = notify
-        self._session = requests.Session()
+        self._session = new_session()
 
     @property
     def timeout(self) -> float:
@@ -100,13 +104,13 @@ class AtlasClient:
                 wait = self._backoff(attempt)
                 failure = f"{method} {self._host}{path}: no answer within {policy.timeout:g}s"
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                raise AtlasError(f"{method} {self._host}{path}: {_one_line(exc)}") from None
+                raise AtlasError(f"{method} {self._host}{path}: {failure_reason(exc)}") from None
             else:
                 if response.status_code < 400:
                     return _answer(method, path, response, content)
                 if response.status_code not in RETRIED_STATUSES:
                     raise _error(method, path, response, content)
-                wait = _retry_after(response) or self._backoff(attempt)
+                wait = retry_after(response) or self._backoff(attempt)
                 failure = f"{method} {path}: HTTP {response.status_code}"
             if attempt == policy.attempts or time.monotonic() - started + wait > policy.budget:
                 raise CatalogUnreachableError(f"{failure} (gave up after {attempt} attempts)")
@@ -150,16 +154,9 @@ _FAST_ATTEMPTS = 2  # refused connections and unknown hosts: tried twice, a seco
 def _connection_cause(exc: Exception) -> tuple[str, bool]:
     """What broke the connection, in words, and whether it is worth a fast failure (nothing
     listens, or the host has no address) rather than the retry budget."""
-    inner: BaseException | None = exc
-    for _ in range(8):
-        if isinstance(inner, ConnectionRefusedError):
-            return "connection refused (is the endpoint's host and port right?)", True
-        if isinstance(inner, socket.gaierror):
-            return "the host name does not resolve (is the endpoint right?)", True
-        if inner is None:
-            break
-        nxt = getattr(inner, "reason", None) or inner.__cause__ or inner.__context__
-        inner = nxt if isinstance(nxt, BaseException) else None
+    if nobody_listens(exc):
+        hint = "is the endpoint's host and port right?"
+        return f"{failure_reason(exc)} ({hint})", True
     return f"the connection broke ({type(exc).__name__})", False
 
 
@@ -182,23 +179,6 @@ def _answer(method: str, path: str, response: requests.Response, content: bytes)
             f"{method} {path}: HTTP {response.status_code} but the answer is {kind}, not the "
             "Atlas API's JSON (a proxy or a login page?): check the endpoint"
         ) from None
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
 
 
 def _error(method: str, path: str, response: requests.Response, content: bytes) -> AtlasError:

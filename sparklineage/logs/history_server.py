@@ -31,13 +31,12 @@ sync state that messages show, never carry credentials or the query string.
 
 from __future__ import annotations
 
-import http.client
 import re
 import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -53,6 +52,13 @@ from sparklineage.errors import (
     LogVanishedError,
     SourceUnavailableError,
     UsageError,
+)
+from sparklineage.http import (
+    RETRIED_STATUSES,
+    ReadRetry,
+    failure_reason,
+    new_session,
+    nobody_listens,
 )
 from sparklineage.http_body import MAX_RATIO, RATIO_FLOOR, BodyRefused, body_chunks
 from sparklineage.logs.candidates import Candidate
@@ -91,8 +97,15 @@ class _Server:
         return self.url + path + (f"?{self.query}" if self.query else "")
 
 
+READ_RETRY = ReadRetry()  # a listing or a download is tried 3 times, 1-2 s apart
+
+
 def list_attempts(
-    base_url: str, *, timeout: float = 60.0, deadline: float = LISTING_DEADLINE
+    base_url: str,
+    *,
+    timeout: float = 60.0,
+    deadline: float = LISTING_DEADLINE,
+    retry: ReadRetry = READ_RETRY,
 ) -> list[Candidate]:
     """Every application attempt the History Server at ``base_url`` lists, one
     :class:`Candidate` each, from ``GET {base_url}/api/v1/applications`` alone.
@@ -101,12 +114,17 @@ def list_attempts(
     History Server: nothing can be synced from it, and the fix is in the command line.
     """
     server = _parse_base(base_url)
-    applications = _get_listing(server, timeout, time.monotonic() + deadline)
+    applications = _get_listing(server, timeout, time.monotonic() + deadline, retry)
     return [c for app in applications for c in _candidates(server, app)]
 
 
 def download_logs(
-    candidate: Candidate, into: Path, *, timeout: float = 60.0, deadline: float = DOWNLOAD_DEADLINE
+    candidate: Candidate,
+    into: Path,
+    *,
+    timeout: float = 60.0,
+    deadline: float = DOWNLOAD_DEADLINE,
+    retry: ReadRetry = READ_RETRY,
 ) -> Path:
     """Fetch the attempt's event logs (a zip from ``candidate.path``) and unpack them into a
     new directory under ``into``; return that directory, which holds the log in Spark's own
@@ -125,7 +143,7 @@ def download_logs(
         ) from None
     archive = target.with_name(target.name + ".zip")
     try:
-        _fetch(candidate, archive, timeout, time.monotonic() + deadline, secrets)
+        _fetch(candidate, archive, timeout, time.monotonic() + deadline, secrets, retry)
         _unpack(candidate, archive, target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
@@ -170,29 +188,24 @@ def _credentials(netloc: str) -> tuple[str, ...]:
     return tuple({v for part in given if len(part) > 2 for v in (part, unquote(part))})
 
 
-def _get_listing(server: _Server, timeout: float, deadline: float) -> list[dict[str, Any]]:
+def _get_listing(
+    server: _Server, timeout: float, deadline: float, retry: ReadRetry
+) -> list[dict[str, Any]]:
     """The decoded application list. A server that cannot answer now is unavailable (the
     next run tries again); one that answers what no History Server does is a UsageError."""
     where = server.endpoint(APPLICATIONS, public=True)
-    try:
-        response = requests.get(
+    session = new_session()
+
+    def get() -> requests.Response:
+        return session.get(
             server.endpoint(APPLICATIONS),
             params=LISTING_PARAMS,
             headers={"Accept": "application/json", "Accept-Encoding": "gzip"},
             timeout=timeout,
             stream=True,
         )
-    except requests.Timeout:
-        raise SourceUnavailableError(
-            f"the Spark History Server at {server.public} did not answer within {timeout:g} s: "
-            "check that it is up (and not overloaded) or raise the timeout"
-        ) from None
-    except requests.RequestException as exc:
-        raise SourceUnavailableError(
-            f"cannot reach the Spark History Server at {server.public} ({_reason(exc)}): "
-            "check the URL (e.g. http://spark-history:18080) and that the server is running"
-        ) from None
-    with response:
+
+    with session, _get_retried(retry, get, _listing_failure(server, timeout)) as response:
         if response.status_code >= 500:
             raise SourceUnavailableError(_listing_status_message(server, where, response))
         if response.status_code != 200:
@@ -207,9 +220,53 @@ def _get_listing(server: _Server, timeout: float, deadline: float) -> list[dict[
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise SourceUnavailableError(
                 f"the Spark History Server at {server.public} broke off its application list "
-                f"({_reason(exc)}): try again, and look at the server's log if it persists"
+                f"({failure_reason(exc)}): try again, and look at the server's log if it persists"
             ) from None
     return _application_list(server, where, response, body)
+
+
+def _listing_failure(server: _Server, timeout: float) -> Callable[[BaseException], Exception]:
+    """What a listing that could not be had, after its retries, raises."""
+
+    def failure(exc: BaseException) -> Exception:
+        if isinstance(exc, requests.Timeout):
+            return SourceUnavailableError(
+                f"the Spark History Server at {server.public} did not answer within "
+                f"{timeout:g} s: check that it is up (and not overloaded) or raise the timeout"
+            )
+        return SourceUnavailableError(
+            f"cannot reach the Spark History Server at {server.public} ({failure_reason(exc)}): "
+            "check the URL (e.g. http://spark-history:18080) and that the server is running"
+        )
+
+    return failure
+
+
+def _get_retried(
+    retry: ReadRetry,
+    get: Callable[[], requests.Response],
+    failure: Callable[[BaseException], Exception],
+) -> requests.Response:
+    """A GET tried again while the server throttles or its gateway stands alone (429,
+    502-504), or the connection times out or breaks; a refused connection or an unknown host
+    is not worth waiting for. The last answer, whatever its status; or ``failure(exc)``."""
+    for attempt in range(1, retry.attempts + 1):
+        last = attempt == retry.attempts
+        try:
+            response = get()
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            if last or nobody_listens(exc):
+                raise failure(exc) from None
+            retry.sleep(retry.wait(attempt))
+            continue
+        except requests.RequestException as exc:
+            raise failure(exc) from None
+        if response.status_code in RETRIED_STATUSES and not last:
+            response.close()
+            retry.sleep(retry.wait(attempt, response))
+            continue
+        return response
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _listing_status_message(server: _Server, where: str, response: requests.Response) -> str:
@@ -315,13 +372,30 @@ def _new_directory(into: Path, location: str) -> Path:
 
 
 def _fetch(
-    candidate: Candidate, archive: Path, timeout: float, deadline: float, secrets: tuple[str, ...]
+    candidate: Candidate,
+    archive: Path,
+    timeout: float,
+    deadline: float,
+    secrets: tuple[str, ...],
+    retry: ReadRetry,
 ) -> None:
-    """Stream the zip to ``archive``; every failure is this attempt's LogReadError."""
+    """Stream the zip to ``archive``; every failure is this attempt's LogReadError. The
+    request is tried again as a listing is; a body that breaks off is not (the next run)."""
+    session = new_session()
+
+    def get() -> requests.Response:
+        headers = {"Accept-Encoding": "gzip"}
+        return session.get(candidate.path, stream=True, timeout=timeout, headers=headers)
+
+    def failure(exc: BaseException) -> Exception:
+        if isinstance(exc, requests.Timeout):
+            reason = f"event logs download timed out (no data for {timeout:g} s)"
+        else:
+            reason = f"event logs download failed ({failure_reason(exc)}); the next run retries"
+        return LogReadError(candidate.location, reason)
+
     try:
-        with requests.get(
-            candidate.path, stream=True, timeout=timeout, headers={"Accept-Encoding": "gzip"}
-        ) as response:
+        with session, _get_retried(retry, get, failure) as response:
             if response.status_code == 404:  # cleaned from the history since it was listed
                 raise LogVanishedError(candidate.location, _download_status(response, secrets))
             if response.status_code != 200:
@@ -339,7 +413,8 @@ def _fetch(
         ) from None
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise LogReadError(
-            candidate.location, f"event logs download failed ({_reason(exc)}); the next run retries"
+            candidate.location,
+            f"event logs download failed ({failure_reason(exc)}); the next run retries",
         ) from None
     except OSError as exc:
         raise LogReadError(
@@ -420,37 +495,6 @@ def _safe_relative(name: str) -> PurePosixPath | None:
 
 # --------------------------------------------------------------------------------------------
 # Messages
-
-
-def _reason(exc: BaseException) -> str:
-    """A short cause for a failed request (connection refused, name not known…), taken from
-    the innermost OSError: requests' own text repeats the URL and connection pool internals."""
-    for cause in _causes(exc):
-        if isinstance(cause, OSError) and cause.strerror:
-            return cause.strerror.lower()
-        if isinstance(cause, http.client.RemoteDisconnected):
-            return "the server closed the connection without answering"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.ProtocolError):
-        return "the connection broke off mid-answer"
-    if isinstance(exc, requests.exceptions.ContentDecodingError | urllib3.exceptions.DecodeError):
-        return "the answer's gzip encoding is broken"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS handshake failed"
-    return type(exc).__name__
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what it wraps, breadth first: chained exceptions, exceptions among its
-    arguments and urllib3's ``reason``."""
-    queue, seen = [exc], set()
-    while queue:
-        current = queue.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None)]
-        queue.extend(e for e in [*wrapped, *current.args] if isinstance(e, BaseException))
 
 
 def _excerpt(response: requests.Response, secrets: tuple[str, ...]) -> str:
