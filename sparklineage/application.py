@@ -48,6 +48,11 @@ class Application:
     read_error: str | None = None  # the log could not be read to its end
     sessions: tuple[Session, ...] = ()  # client sessions of a Thrift or Connect server
 
+    @property
+    def key(self) -> str:
+        """The attempt's one key: its Atlas qualifiedName and its row in the sync state."""
+        return f"{self.id}/{self.attempt}" if self.attempt else self.id
+
 
 @dataclass(frozen=True)
 class ReadOptions:

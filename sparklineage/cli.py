@@ -22,7 +22,7 @@ import orjson
 
 from sparklineage import __version__
 from sparklineage.application import Application, ReadOptions, of_users, read_application
-from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
+from sparklineage.atlas.mapping import MappingOptions, plan_upload
 from sparklineage.check import differences, expected_document, load_expected, render_expected
 from sparklineage.errors import ExitCode, SparkLineageError, UsageError, shown
 from sparklineage.logs import LogSource, discover
@@ -30,8 +30,7 @@ from sparklineage.logs.discovery import Discovery
 from sparklineage.logs.lines import MAX_LINE_BYTES
 from sparklineage.redact import redact_text
 from sparklineage.sinks.output import write_output
-from sparklineage.sinks.report import SCHEMA as REPORT_SCHEMA
-from sparklineage.sinks.report import render_json, report_document
+from sparklineage.sinks.report import load_report, render_json
 from sparklineage.sinks.text import render_text
 
 if TYPE_CHECKING:
@@ -209,7 +208,7 @@ def extract(
     if fmt == "json":
         data = render_json(applications, plans=plans)
     elif fmt == "atlas":
-        plan = plan_upload(report_document(applications, plans=True), mapping)
+        plan = plan_upload(applications, mapping)
         data = orjson.dumps(plan.payloads(), option=orjson.OPT_INDENT_2) + b"\n"
     else:
         data = render_text(applications, columns=columns).encode()
@@ -236,6 +235,8 @@ def check(
 
     The expected file holds, per application name, each query's operation, status, and
     what it read and wrote: nothing that changes from run to run (ids, times, log paths).
+    PATH may also be a JSON report written by `extract`, and so may the expected file
+    (the lineage of an earlier run is then what is expected).
 
     \b
     Examples:
@@ -245,10 +246,8 @@ def check(
     Exit status: 0 when the lineage is as expected (or --update wrote it), 1 when it
     differs (the differences are printed), 2 on usage errors, 3 when a log could not be read.
     """
-    found = discover(paths)
-    applications = _read_all(found.sources, reading=reading, progress=progress)
-    _report_problems(found, applications, verbose=False)
-    if found.problems or any(a.read_error for a in applications):
+    applications, partial = _applications_of(paths, reading=reading, progress=progress, plans=False)
+    if partial:
         click.echo("sparklineage: not compared: some logs could not be read", err=True)
         sys.exit(ExitCode.PARTIAL)
     queries = sum(len(a.queries) for a in applications)
@@ -259,8 +258,12 @@ def check(
         )
         return
     try:
-        with open(expected, "rb") as handle:
-            wanted = load_expected(handle.read(), expected)
+        reported = load_report(expected)
+        if reported is not None:  # the report of an earlier run: its lineage is expected
+            wanted = expected_document(reported)["applications"]
+        else:
+            with open(expected, "rb") as handle:
+                wanted = load_expected(handle.read(), expected)
     except FileNotFoundError:
         raise UsageError(f"{expected}: no such file; write it with --update") from None
     except OSError as exc:
@@ -459,8 +462,8 @@ def upload(
     from sparklineage.atlas.upload import check_types, prepare, summary_line
     from sparklineage.atlas.upload import upload as upload_changes
 
-    report, partial = _report_of(paths, reading=reading, progress=progress)
-    plan = _planned(report, mapping, paths)
+    applications, partial = _applications_of(paths, reading=reading, progress=progress)
+    plan = plan_upload(applications, mapping)
     check_types(client, plan)
     changes = prepare(client, plan)
     for line in changes.left_out:
@@ -644,70 +647,27 @@ def _count_bar(show: bool | None, label: str) -> Iterator[Callable[[int, int], N
         yield advance
 
 
-def _report_of(
-    paths: Sequence[str], *, reading: ReadOptions, progress: bool | None
-) -> tuple[dict[str, Any], bool]:
-    """One report document from report files and logs; True when something could not be read."""
-    documents: list[dict[str, Any]] = []
+def _applications_of(
+    paths: Sequence[str], *, reading: ReadOptions, progress: bool | None, plans: bool = True
+) -> tuple[list[Application], bool]:
+    """The applications of report files and logs (read with their plans, for a catalog,
+    unless told otherwise), in that order; True when something could not be read."""
+    applications: list[Application] = []
     logs: list[str] = []
     for path in paths:
-        loaded = _load_report(path)
-        if loaded is None:
+        reported = load_report(path)
+        if reported is None:
             logs.append(path)
         else:
-            documents.append(loaded)
+            applications.extend(reported)
     partial = False
     if logs:
         found = discover(logs)
-        applications = _read_all(found.sources, reading=reading, progress=progress, plans=True)
-        _report_problems(found, applications, verbose=False)
-        partial = bool(found.problems) or any(a.read_error for a in applications)
-        documents.append(report_document(applications, plans=True))
-    merged = [app for document in documents for app in document["applications"]]
-    return {"schema": REPORT_SCHEMA, "applications": merged}, partial
-
-
-def _planned(report: dict[str, Any], mapping: MappingOptions, paths: Sequence[str]) -> AtlasPlan:
-    """The upload plan of ``report``. A report file the mapping cannot read (edited by hand,
-    cut, from another tool that borrowed the schema name) refuses the upload whole, in one
-    line that names the file, before anything is sent."""
-    try:
-        return plan_upload(report, mapping)
-    except Exception as exc:
-        culprit = next((p for p in paths if not _maps(_load_report(p), mapping)), None)
-        if culprit is None:
-            raise  # not a report file's fault: a bug of ours, on logs just read
-        raise UsageError(
-            f"{shown(culprit)}: not a sparklineage report that can be uploaded "
-            f"({type(exc).__name__}: {str(exc)[:200]}); write it again with "
-            "`sparklineage extract LOGS -o FILE`"
-        ) from None
-
-
-def _maps(document: dict[str, Any] | None, mapping: MappingOptions) -> bool:
-    """Whether a loaded report file (None: a log, not a report) maps; only asked once the
-    whole upload failed to map, to name the file at fault."""
-    if document is None:
-        return True
-    try:
-        plan_upload(document, mapping)
-    except Exception:
-        return False
-    return True
-
-
-def _load_report(path: str) -> dict[str, Any] | None:
-    """The report in ``path`` if it is a sparklineage JSON report, else None (a log)."""
-    if not path.endswith(".json") or not os.path.isfile(path):
-        return None
-    try:
-        with open(path, "rb") as handle:
-            document = orjson.loads(handle.read())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    return (
-        document if isinstance(document, dict) and document.get("schema") == REPORT_SCHEMA else None
-    )
+        read = _read_all(found.sources, reading=reading, progress=progress, plans=plans)
+        _report_problems(found, read, verbose=False)
+        partial = bool(found.problems) or any(a.read_error for a in read)
+        applications.extend(read)
+    return applications, partial
 
 
 def _read_all(

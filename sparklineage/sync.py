@@ -25,18 +25,17 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from sparklineage.application import ReadOptions, read_application
+from sparklineage.application import Application, ReadOptions, read_application
 from sparklineage.atlas import typedefs
 from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.datasets import AtlasDataset
-from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, application_key, plan_upload
+from sparklineage.atlas.mapping import AtlasPlan, MappingOptions, plan_upload
 from sparklineage.atlas.upload import (
     BatchLimits,
     Changes,
@@ -55,11 +54,12 @@ from sparklineage.errors import (
     SourceUnavailableError,
     UsageError,
 )
+from sparklineage.lineage.model import Query
 from sparklineage.logs.candidates import Candidate, Source
 from sparklineage.logs.discovery import discover_walked
 from sparklineage.logs.sources import fetched, list_candidates
 from sparklineage.redact import redact_text
-from sparklineage.sinks.report import SCHEMA, application_entry
+from sparklineage.sinks.report import query_entry
 from sparklineage.state import PendingUpload, SyncState, location_key
 
 
@@ -124,7 +124,7 @@ class Extraction:
     """One candidate as read (in a worker process): its applications as report entries."""
 
     candidate: Candidate
-    applications: tuple[dict[str, Any], ...] = ()
+    applications: tuple[Application, ...] = ()
     problems: tuple[str, ...] = ()  # what made the log unreadable, whole or in part
     fetch_error: str | None = None  # the copy failed: try again next run
     vanished: bool = False  # gone since listed (renamed as it finished, or cleaned away)
@@ -154,11 +154,10 @@ def _read_fetched(candidate: Candidate, path: Path, reading: ReadOptions) -> Ext
         apps = [read_application(s, reading=reading, keep_plans=True) for s in found.sources]
     except LogReadError as exc:  # --strict: a malformed line fails the log
         return Extraction(candidate, problems=(str(exc).replace(local, candidate.location),))
-    entries = [_located(application_entry(a, plans=True), local, candidate.location) for a in apps]
     problems = [str(p) for p in found.problems] + [a.read_error for a in apps if a.read_error]
     return Extraction(
         candidate,
-        tuple(entries),
+        tuple(_located(a, local, candidate.location) for a in apps),
         tuple(p.replace(local, candidate.location) for p in problems),
     )
 
@@ -181,17 +180,18 @@ def _unhandled(what: str, exc: Exception) -> str:
     )
 
 
-def _located(entry: dict[str, Any], local: str, location: str) -> dict[str, Any]:
-    """A report entry named after the candidate's location, not the scratch copy read."""
-    entry["source"] = entry["source"].replace(local, location)
-    if entry["read_error"]:
-        entry["read_error"] = entry["read_error"].replace(local, location)
-    return entry
+def _located(app: Application, local: str, location: str) -> Application:
+    """An application named after the candidate's location, not the scratch copy read."""
+    error = app.read_error.replace(local, location) if app.read_error else app.read_error
+    return replace(app, source=app.source.replace(local, location), read_error=error)
 
 
-def query_digest(query: dict[str, Any]) -> str:
-    """What a query's catalog entities are made of: a changed digest means send it again."""
-    return hashlib.sha256(orjson.dumps(query, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+def query_digest(query: Query, *, server: bool) -> str:
+    """What a query's catalog entities are made of: a changed digest means send it again.
+    The digest of its report entry (plan included; ``server``: of a multi-user server), so
+    the digests a state holds stay valid from one version to the next."""
+    entry = query_entry(query, plans=True, server=server)
+    return hashlib.sha256(orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
 
 def target_key(client: AtlasClient, mapping: MappingOptions) -> str:
@@ -340,9 +340,7 @@ class Syncer:
             return
         for problem in extraction.problems:
             self._warn(problem)
-        known = any(
-            self.state.knows_application(application_key(a)) for a in extraction.applications
-        )
+        known = any(self.state.knows_application(a.key) for a in extraction.applications)
         landed, failed = [], bool(extraction.problems)
         for app in extraction.applications:
             try:
@@ -353,7 +351,7 @@ class Syncer:
                 continue
             if digests is None:
                 return  # counted as failed; the log is taken again next run
-            landed.append((application_key(app), digests))
+            landed.append((app.key, digests))
         if failed:
             self.summary.failed += 1
         elif landed:
@@ -363,16 +361,15 @@ class Syncer:
             outcome = "failed" if failed else "landed" if landed else "not-a-log"
             self.state.record_log(candidate.location, candidate.fingerprint, outcome, landed)
 
-    def _land_application(self, app: dict[str, Any]) -> dict[str, str] | None:
+    def _land_application(self, app: Application) -> dict[str, str] | None:
         """Send what is new of one application; the digests it landed, or None on failure."""
-        key = application_key(app)
+        key = app.key
         landed, known = self.state.landed_digests(key), self.state.knows_application(key)
         try:
             queries, digests = _changed_queries(app, landed, rollup=self.options.mapping.rollup)
             if not queries and known:
                 return digests
-            report = {"schema": SCHEMA, "applications": [{**app, "queries": queries}]}
-            plan = plan_upload(report, self.options.mapping)
+            plan = plan_upload([replace(app, queries=queries)], self.options.mapping)
         except Exception as exc:  # a bug of ours in mapping this application: it alone fails
             raise _Unmappable(_unhandled(_described(app), exc)) from exc
         self.summary.queries += len(queries)
@@ -463,24 +460,23 @@ def _typedefs_version() -> str:
     return hashlib.sha256(defs).hexdigest()[:16]
 
 
-def _described(app: dict[str, Any]) -> str:
-    name = f" ({app['name']})" if app.get("name") else ""
-    return f"{application_key(app)}{name}"
+def _described(app: Application) -> str:
+    name = f" ({app.name})" if app.name else ""
+    return f"{app.key}{name}"
 
 
 def _changed_queries(
-    app: dict[str, Any], landed: dict[str, str], *, rollup: bool
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    app: Application, landed: dict[str, str], *, rollup: bool
+) -> tuple[tuple[Query, ...], dict[str, str]]:
     """The queries to send (new digests; all of them for a rolled-up process, which is
     rebuilt whole) and the digests of every query of the application."""
-    digests = {str(q["execution_id"]): query_digest(q) for q in app["queries"]}
-    changed = [
-        q
-        for q in app["queries"]
-        if landed.get(str(q["execution_id"])) != digests[str(q["execution_id"])]
-    ]
+    server = bool(app.sessions)
+    digests = {str(q.execution_id): query_digest(q, server=server) for q in app.queries}
+    changed = tuple(
+        q for q in app.queries if landed.get(str(q.execution_id)) != digests[str(q.execution_id)]
+    )
     if rollup and changed:
-        changed = list(app["queries"])
+        changed = app.queries
     return changed, digests
 
 

@@ -8,8 +8,12 @@ import pytest
 from sparklineage.atlas import typedefs
 from sparklineage.atlas.datasets import atlas_dataset
 from sparklineage.atlas.mapping import MappingOptions, plan_upload
-from sparklineage.sinks.report import report_document
+from sparklineage.lineage.naming import Dataset, parse_id
 from tests.test_lineage_rules import application
+
+
+def _dataset(dataset_id: str) -> Dataset:
+    return Dataset(parse_id(dataset_id))
 
 
 @pytest.mark.parametrize(
@@ -44,19 +48,19 @@ from tests.test_lineage_rules import application
     ],
 )
 def test_datasets_map_to_scanner_types_and_names(dataset_id, type_name, qualified_name):
-    mapped = atlas_dataset(dataset_id, cluster="prod")
+    mapped = atlas_dataset(_dataset(dataset_id), cluster="prod")
     assert (mapped.type_name, mapped.qualified_name) == (type_name, qualified_name)
 
 
 def test_what_has_no_catalog_entity_is_left_out():
-    assert atlas_dataset("view:recent", cluster="c") is None  # a temporary view
-    assert atlas_dataset("jdbc:redacted#customers", cluster="c") is None
+    assert atlas_dataset(_dataset("view:recent"), cluster="c") is None  # a temporary view
+    assert atlas_dataset(_dataset("jdbc:redacted#customers"), cluster="c") is None
 
 
 @pytest.mark.parametrize("version", ["3.5", "4.0"])
 def test_one_process_per_query_linked_to_its_application(version):
     app = application("dml", version)
-    plan = plan_upload(report_document([app]), MappingOptions(cluster="prod"))
+    plan = plan_upload([app], MappingOptions(cluster="prod"))
     [application_entity] = plan.applications
     app_qn = application_entity["attributes"]["qualifiedName"]
     assert app_qn == app.id
@@ -87,7 +91,7 @@ def test_one_process_per_query_linked_to_its_application(version):
 @pytest.mark.parametrize("version", ["3.5", "4.0"])
 def test_what_the_application_left_dropped_or_renamed_is_deleted(version):
     """The ddl fixture renames orders_copy to orders_archive, then drops everything."""
-    plan = plan_upload(report_document([application("ddl", version)]), MappingOptions())
+    plan = plan_upload([application("ddl", version)], MappingOptions())
     assert {(d.type_name, d.qualified_name) for d in plan.deletes} == {
         ("hive_table", "sales.orders_archive@primary"),  # the renamed orders_copy: one entity
         ("hive_table", "sales.events@primary"),
@@ -109,7 +113,7 @@ def test_what_the_application_left_dropped_or_renamed_is_deleted(version):
 def test_processes_point_at_datasets_only_never_at_databases(scenario, spark_types):
     """Atlas's Process.inputs/outputs take DataSets; hive_db is an Asset. The database of
     database DDL is still an entity of the plan, created or deleted."""
-    report = report_document([application(scenario, "3.5")])
+    report = [application(scenario, "3.5")]
     plan = plan_upload(report, MappingOptions(spark_types=spark_types))
     refs = [
         r["typeName"]
@@ -123,18 +127,18 @@ def test_processes_point_at_datasets_only_never_at_databases(scenario, spark_typ
 
 def test_only_what_stays_dropped_is_deleted():
     """views: big_orders is created, altered, then dropped; orders stays."""
-    plan = plan_upload(report_document([application("views", "3.5")]), MappingOptions())
+    plan = plan_upload([application("views", "3.5")], MappingOptions())
     assert [d.qualified_name for d in plan.deletes] == ["default.big_orders@primary"]
 
 
 def test_rollup_makes_one_process_per_application():
-    plan = plan_upload(report_document([application("dml", "3.5")]), MappingOptions(rollup=True))
+    plan = plan_upload([application("dml", "3.5")], MappingOptions(rollup=True))
     [process] = plan.processes
     assert process["attributes"]["qualifiedName"].endswith("/application")
 
 
 def test_rollup_deletes_what_the_application_left_dropped():
-    report = report_document([application("views", "3.5")])
+    report = [application("views", "3.5")]
     rolled = plan_upload(report, MappingOptions(rollup=True))
     assert [d.qualified_name for d in rolled.deletes] == ["default.big_orders@primary"]
 

@@ -101,3 +101,27 @@ def test_an_expected_file_of_the_wrong_shape_is_one_line_and_exit_2(tmp_path):
         assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, what
     run = run_cli("check", LOGS, "--expected", str(tmp_path))
     assert run.code == 2 and "is a directory" in run.stderr, "a directory given as the file"
+
+
+def test_a_report_is_checked_and_is_expected_like_the_logs_it_came_from(tmp_path):
+    """A JSON report stands for its logs on either side: the lineage of an earlier run, kept
+    as its report, is what a later run is compared with."""
+    report = tmp_path / "report.json"
+    assert run_cli("extract", LOGS, "--format", "json", "-o", str(report)).code == 0
+    expected = tmp_path / "lineage.json"
+    assert run_cli("check", LOGS, "--expected", str(expected), "--update").code == 0
+    from_report = run_cli("check", str(report), "--expected", str(expected))
+    assert from_report.code == 0, from_report.stdout + from_report.stderr
+    against_report = run_cli("check", LOGS, "--expected", str(report))
+    assert against_report.code == 0, against_report.stdout + against_report.stderr
+
+    document = orjson.loads(report.read_bytes())
+    app = next(a for a in document["applications"] if a["name"] == "basic-none")
+    app["queries"] = [q for q in app["queries"] if q["execution_id"] != 2]
+    report.write_bytes(orjson.dumps(document))
+    changed = run_cli("check", LOGS, "--expected", str(report))
+    assert changed.code == 1
+    assert any(
+        line.startswith("  application 'basic-none': + query #2 ctas")
+        for line in changed.stdout.splitlines()
+    )

@@ -556,13 +556,10 @@ def test_the_public_corpus_lands_once_and_a_strict_run_reports_the_malformed_log
 
 def _failing_on(name: str, real):
     """``real``, failing as a bug of ours would on the application called ``name``; it is
-    given an Application (application_entry) or a report document (plan_upload)."""
+    given an Application (_located, in the worker) or a list of them (plan_upload)."""
 
     def failing(first, *args, **kwargs):
-        if isinstance(first, dict):
-            names = {app.get("name") for app in first["applications"]}
-        else:
-            names = {first.name}
+        names = {app.name for app in first} if isinstance(first, list) else {first.name}
         if name in names:
             raise RuntimeError(f"nobody foresaw {name}")
         return real(first, *args, **kwargs)
@@ -570,7 +567,7 @@ def _failing_on(name: str, real):
     return failing
 
 
-@pytest.mark.parametrize("stage", ["application_entry", "plan_upload"])
+@pytest.mark.parametrize("stage", ["_located", "plan_upload"])
 def test_a_log_sparklineage_cannot_handle_is_recorded_failed_and_the_others_land(
     tmp_path, catalog, monkeypatch, stage
 ):

@@ -406,6 +406,6 @@ def test_a_report_of_the_wrong_shape_is_refused_whole_before_anything_is_sent(ca
     before = catalog.request_count
     done = cli("upload", str(report), "--endpoint", catalog.url)
     assert done.returncode == 2, done.stderr
-    assert "not a sparklineage report that can be uploaded" in done.stderr
+    assert "not a sparklineage report that can be read" in done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert catalog.request_count == before

@@ -1,4 +1,4 @@
-"""A report's dataset ids as the Atlas entities Purview's scanners create, so lineage lands
+"""A report's datasets as the Atlas entities Purview's scanners create, so lineage lands
 on the assets already in the catalog (their type names and qualifiedName patterns).
 
 - ``abfs[s]://fs@acct.dfs.core.windows.net/p`` (or ``.blob.``): azure_datalake_gen2_path,
@@ -23,6 +23,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from typing import Any
+
+from sparklineage.lineage.naming import (
+    DatabaseName,
+    Dataset,
+    JdbcName,
+    KafkaName,
+    Name,
+    PathName,
+    TableName,
+    ViewName,
+)
 
 _ADLS = re.compile(r"^abfss?://([^@/]+)@([^./]+)\.(?:dfs|blob)\.core\.windows\.net(/.*)?$")
 _BLOB = re.compile(r"^wasbs?://([^@/]+)@([^./]+)\.blob\.core\.windows\.net(/.*)?$")
@@ -58,29 +69,29 @@ class AtlasDataset:
 
 
 def atlas_dataset(
-    dataset_id: str, *, cluster: str, spark_types: bool = False
+    dataset: Dataset, *, cluster: str, spark_types: bool = False
 ) -> AtlasDataset | None:
-    """The entity for a report dataset id, or None for what has no catalog entity (temporary
+    """The entity for a report dataset, or None for what has no catalog entity (temporary
     views, relations the log does not name)."""
-    found = _atlas_dataset(dataset_id, cluster, spark_types)
-    return replace(found, report_id=dataset_id) if found else None
+    found = _atlas_dataset(dataset.name, cluster, spark_types)
+    return replace(found, report_id=dataset.id) if found else None
 
 
-def _atlas_dataset(dataset_id: str, cluster: str, spark_types: bool) -> AtlasDataset | None:
-    kind, _, rest = dataset_id.partition(":")
-    if kind == "path":
-        return _path(rest)
-    if kind in ("table", "view"):
-        if kind == "view" and "." not in rest:
-            return None  # a temporary view lives in one Spark session only
-        return _table(rest, cluster, spark_types)
-    if kind == "database":
+def _atlas_dataset(name: Name, cluster: str, spark_types: bool) -> AtlasDataset | None:
+    if isinstance(name, PathName):
+        return _path(name.uri)
+    if isinstance(name, ViewName) and name.temporary:
+        return None  # a temporary view lives in one Spark session only
+    if isinstance(name, TableName | ViewName):
+        return _table(name.text(), name.name, cluster, spark_types)
+    if isinstance(name, DatabaseName):
         type_name = "spark_db" if spark_types else "hive_db"
-        return AtlasDataset(type_name, f"{rest}@{cluster}", rest, (("clusterName", cluster),))
-    if kind == "jdbc":
-        return _jdbc(rest)
-    if kind == "kafka":
-        topic = rest.rpartition("#")[2]
+        text = name.text()
+        return AtlasDataset(type_name, f"{text}@{cluster}", text, (("clusterName", cluster),))
+    if isinstance(name, JdbcName):
+        return _jdbc(name)
+    if isinstance(name, KafkaName):
+        topic = name.topic
         return AtlasDataset(
             "kafka_topic", f"{topic}@{cluster}", topic, (("topic", topic), ("uri", topic))
         )
@@ -105,21 +116,19 @@ def _path(uri: str) -> AtlasDataset:
     return AtlasDataset(type_name, uri, _last(uri), (("path", uri),))
 
 
-def _table(name: str, cluster: str, spark_types: bool) -> AtlasDataset:
-    return AtlasDataset(
-        "spark_table" if spark_types else "hive_table", f"{name}@{cluster}", name.rpartition(".")[2]
-    )
+def _table(qualified: str, name: str, cluster: str, spark_types: bool) -> AtlasDataset:
+    type_name = "spark_table" if spark_types else "hive_table"
+    return AtlasDataset(type_name, f"{qualified}@{cluster}", name)
 
 
-def _jdbc(rest: str) -> AtlasDataset | None:
-    url, _, table = rest.rpartition("#")
-    server = _SQLSERVER.match(url)
+def _jdbc(name: JdbcName) -> AtlasDataset | None:
+    server = _SQLSERVER.match(name.url)
     if server is None:
         return None  # no scanner type to join; the report still has it
     host, database = server.groups()
-    schema, _, name = table.rpartition(".")
-    qualified = f"mssql://{host}/{database}/{schema or 'dbo'}/{name}"
-    return AtlasDataset("azure_sql_table", qualified, name)
+    schema, _, table = name.table.rpartition(".")
+    qualified = f"mssql://{host}/{database}/{schema or 'dbo'}/{table}"
+    return AtlasDataset("azure_sql_table", qualified, table)
 
 
 def _last(uri: str) -> str:

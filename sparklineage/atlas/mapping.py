@@ -1,11 +1,12 @@
 """A lineage report as what a catalog should hold: datasets, applications, processes, and
 what the applications renamed and dropped.
 
-Works on the report document (``sparklineage.report/1``), so a report file and freshly read
-logs map the same way. One ``spark_application`` per application attempt (qualifiedName: the
-application id, ``/attempt`` added for attempts), one ``spark_process`` per query that reads
-or writes a dataset (``<application>/<executionId>``), linked to its application; or, with
-``rollup``, one process per application, the shape the JVM connector had.
+Works on :class:`~sparklineage.application.Application` objects, freshly read from logs or
+read back from a report file (:mod:`sparklineage.sinks.report`): both map the same way. One
+``spark_application`` per application attempt (qualifiedName: its key, the application id
+with ``/attempt`` added for attempts), one ``spark_process`` per query that reads or writes
+a dataset (``<application>/<executionId>``), linked to its application; or, with ``rollup``,
+one process per application, the shape the JVM connector had.
 
 Datasets are followed as catalog entities through the queries, in order: a RENAME moves the
 entity to its new name (earlier queries' processes then point at it under that name, as Atlas's
@@ -18,14 +19,18 @@ of this plan must really be sent is decided in :mod:`sparklineage.atlas.upload`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from sparklineage.atlas.datasets import AtlasDataset, atlas_dataset
-from sparklineage.redact import redact_text, redact_url
+from sparklineage.lineage.model import ColumnLineage, Query, plan_text
+from sparklineage.lineage.naming import Dataset
+from sparklineage.redact import redact_text
+
+if TYPE_CHECKING:
+    from sparklineage.application import Application
 
 Key = tuple[str, str]  # (typeName, qualifiedName): how Atlas tells entities apart
 
@@ -73,11 +78,11 @@ class AtlasPlan:
         }
 
 
-def plan_upload(report: dict[str, Any], options: MappingOptions) -> AtlasPlan:
-    """The Atlas plan of a whole report, its applications in the report's order."""
+def plan_upload(applications: Iterable[Application], options: MappingOptions) -> AtlasPlan:
+    """The Atlas plan of applications (a report's, or logs just read), in their order."""
     plan = AtlasPlan()
     entities = _Entities()
-    for app in report["applications"]:
+    for app in applications:
         _map_application(app, options, entities, plan)
     entities.settle(plan)
     return plan
@@ -134,55 +139,79 @@ class _Entities:
                 plan.dropped[_key(last)] = last
 
 
+@dataclass(frozen=True)
+class _Process:
+    """What one process entity is made of: one query, or (``rollup``) a whole application."""
+
+    label: int | str  # the execution id, or "application"
+    operation: str
+    status: str
+    description: str = ""
+    start: int | None = None
+    end: int | None = None
+    columns: tuple[ColumnLineage, ...] = ()
+    user: str | None = None  # who ran it on a multi-user server
+    statement: str | None = None
+    plan: str | None = None  # None: the catalog keeps the plan text it has
+
+    @classmethod
+    def of(cls, query: Query) -> _Process:
+        return cls(
+            label=query.execution_id,
+            operation=query.operation,
+            status=query.status,
+            description=query.description,
+            start=query.start,
+            end=query.end,
+            columns=query.columns,
+            user=query.user,
+            statement=query.statement,
+            plan=plan_text(query) if query.plan is not None else None,
+        )
+
+
 @dataclass
 class _Mapped:
-    """One query with its datasets as entities (resolved to names once all are walked)."""
+    """One process with its datasets as entities (resolved to names once all are walked)."""
 
-    query: dict[str, Any]
+    process: _Process
     inputs: list[int]
     outputs: list[int]
-    ids: dict[str, int]  # report dataset id -> entity, for the column mapping
+    ids: dict[str, int]  # dataset id -> entity, for the column mapping
 
 
 def _map_application(
-    app: dict[str, Any], options: MappingOptions, entities: _Entities, plan: AtlasPlan
+    app: Application, options: MappingOptions, entities: _Entities, plan: AtlasPlan
 ) -> None:
-    app_qn = application_key(app)
-    plan.applications.append(_application_entity(app, app_qn))
-    mapped = [_walk(query, options, entities, plan) for query in app["queries"]]
+    plan.applications.append(_application_entity(app))
+    mapped = [_walk(query, options, entities, plan) for query in app.queries]
     if options.rollup:
         mapped = [_rolled_up(mapped)] if mapped else []
     for item in mapped:
         inputs = _named(item.inputs, entities)
         outputs = _named(item.outputs, entities)
-        if item.query["operation"] == "rename_table":  # one entity, moved: it is the output
+        if item.process.operation == "rename_table":  # one entity, moved: it is the output
             inputs = [d for d in inputs if d not in outputs]
         if not (inputs or outputs or options.all_processes):
             plan.empty_processes += 1
             continue
         qualified = {i: entities.last[e].qualified_name for i, e in item.ids.items()}
-        columns = column_mapping(item.query, qualified)
-        plan.processes.append(_process_entity(app, app_qn, item.query, inputs, outputs, columns))
+        columns = column_mapping(item.process.columns, qualified)
+        plan.processes.append(_process_entity(app, item.process, inputs, outputs, columns))
 
 
-def application_key(app: dict[str, Any]) -> str:
-    """An application attempt's qualifiedName, and its key in the sync state."""
-    return f"{app['id']}/{app['attempt']}" if app.get("attempt") else app["id"]
-
-
-def _walk(
-    query: dict[str, Any], options: MappingOptions, entities: _Entities, plan: AtlasPlan
-) -> _Mapped:
+def _walk(query: Query, options: MappingOptions, entities: _Entities, plan: AtlasPlan) -> _Mapped:
     """A query's datasets as entities, renames and drops applied (successful queries only)."""
-    inputs = _datasets(query["inputs"], options, plan)
-    outputs = _datasets(query["outputs"], options, plan)
-    target = _datasets([query["target"]] if query.get("target") else [], options, plan)
-    succeeded = query["status"] == "succeeded"
-    operation = query["operation"]
+    inputs = _datasets(query.inputs, options, plan)
+    outputs = _datasets(query.outputs, options, plan)
+    target = _datasets([query.target] if query.target else [], options, plan)
+    process = _Process.of(query)
+    succeeded = query.status == "succeeded"
+    operation = query.operation
     if operation == "rename_table" and succeeded and len(inputs) == len(outputs) == 1:
         moved = entities.renamed(inputs[0], outputs[0])
         ids = {inputs[0].report_id: moved, outputs[0].report_id: moved}
-        return _Mapped(query, [moved], [moved], ids)
+        return _Mapped(process, [moved], [moved], ids)
     read = [entities.of(d) for d in inputs]
     written = [entities.of(d) for d in (*outputs, *target)]
     ids = {d.report_id: e for d, e in zip([*inputs, *outputs], [*read, *written], strict=False)}
@@ -193,43 +222,35 @@ def _walk(
             entities.dropped(entity)
         else:
             entities.written(entity)
-    return _Mapped(query, read, written[: len(outputs)], ids)
+    return _Mapped(process, read, written[: len(outputs)], ids)
 
 
 def _rolled_up(mapped: list[_Mapped]) -> _Mapped:
-    queries = [m.query for m in mapped]
-    rolled = {
-        "execution_id": "application",
-        "operation": "application",
-        "status": "failed" if any(q["status"] == "failed" for q in queries) else "succeeded",
-        "description": "",
-        "columns": [c for q in queries for c in q["columns"]],
-        "start": None,
-        "end": None,
-    }
+    processes = [m.process for m in mapped]
+    rolled = _Process(
+        label="application",
+        operation="application",
+        status="failed" if any(p.status == "failed" for p in processes) else "succeeded",
+        columns=tuple(c for p in processes for c in p.columns),
+    )
     inputs = [e for m in mapped for e in m.inputs]
     outputs = [e for m in mapped for e in m.outputs]
     return _Mapped(rolled, inputs, outputs, {i: e for m in mapped for i, e in m.ids.items()})
 
 
 def _datasets(
-    entries: Iterable[dict[str, Any]], options: MappingOptions, plan: AtlasPlan
+    datasets: Iterable[Dataset], options: MappingOptions, plan: AtlasPlan
 ) -> list[AtlasDataset]:
-    """The catalog entities of report datasets, once each; names Spark cut are no asset."""
+    """The catalog entities of datasets, once each; names Spark cut are no asset."""
     mapped: dict[Key, AtlasDataset] = {}
-    for entry in entries:
-        if entry.get("truncated"):
-            if entry["id"] not in plan.truncated:
-                plan.truncated.append(entry["id"])
+    for dataset in datasets:
+        if dataset.truncated:
+            if dataset.id not in plan.truncated:
+                plan.truncated.append(dataset.id)
             continue
-        # An id of an older report may hold credentials: the entity is named without them,
-        # and keeps the report's id to match that report's column entries.
-        dataset = atlas_dataset(
-            redact_url(entry["id"]), cluster=options.cluster, spark_types=options.spark_types
-        )
-        if dataset is not None:
-            dataset = replace(dataset, report_id=entry["id"])
-            mapped.setdefault(_key(dataset), dataset)
+        entity = atlas_dataset(dataset, cluster=options.cluster, spark_types=options.spark_types)
+        if entity is not None:
+            mapped.setdefault(_key(entity), entity)
     return list(mapped.values())
 
 
@@ -252,14 +273,14 @@ def _text(value: Any) -> Any:
     return redact_text(value) if isinstance(value, str) else value
 
 
-def _application_entity(app: dict[str, Any], app_qn: str) -> dict[str, Any]:
+def _application_entity(app: Application) -> dict[str, Any]:
     return {
         "typeName": "spark_application",
         "attributes": {
-            "qualifiedName": _text(app_qn),
-            "name": _text(app.get("name") or app["id"]),
-            "currentUser": _text(app.get("user")),
-            "sparkVersion": app.get("spark_version"),
+            "qualifiedName": _text(app.key),
+            "name": _text(app.name or app.id),
+            "currentUser": _text(app.user),
+            "sparkVersion": app.spark_version,
             "inputs": [],
             "outputs": [],
         },
@@ -267,66 +288,58 @@ def _application_entity(app: dict[str, Any], app_qn: str) -> dict[str, Any]:
 
 
 def _process_entity(
-    app: dict[str, Any],
-    app_qn: str,
-    query: dict[str, Any],
+    app: Application,
+    process: _Process,
     inputs: list[AtlasDataset],
     outputs: list[AtlasDataset],
     columns: str | None,
 ) -> dict[str, Any]:
-    execution = query["execution_id"]
+    execution = process.label
     target = outputs[0].name if outputs else "read"
     attributes = {
-        "qualifiedName": _text(f"{app_qn}/{execution}"),
-        "name": _text(f"{app.get('name') or app['id']} #{execution} {query['operation']} {target}"),
+        "qualifiedName": _text(f"{app.key}/{execution}"),
+        "name": _text(f"{app.name or app.id} #{execution} {process.operation} {target}"),
         "executionId": execution if isinstance(execution, int) else None,
         # On a Thrift or Connect server the query's own user, not the server's OS user.
-        "currUser": _text(query.get("user") or app.get("user")),
-        "operation": query["operation"],
-        "status": query["status"],
-        "details": _text(query.get("description") or ""),
-        "startTime": _epoch_millis(query.get("start")),
-        "endTime": _epoch_millis(query.get("end")),
+        "currUser": _text(process.user or app.user),
+        "operation": process.operation,
+        "status": process.status,
+        "details": _text(process.description),
+        "startTime": process.start,
+        "endTime": process.end,
         "columnMapping": columns,
         "inputs": [d.reference() for d in inputs],
         "outputs": [d.reference() for d in outputs],
     }
-    if query.get("statement"):  # the SQL a server's client sent (Atlas's own attribute)
-        attributes["queryText"] = _text(query["statement"])
-    if "plan" in query:  # a report written without --plans leaves the catalog's plan alone
-        attributes["sparkPlanDescription"] = _text(query["plan"])
+    if process.statement:  # the SQL a server's client sent (Atlas's own attribute)
+        attributes["queryText"] = _text(process.statement)
+    if process.plan is not None:  # a report written without --plans leaves the catalog's plan
+        attributes["sparkPlanDescription"] = _text(process.plan)
     return {
         "typeName": "spark_process",
         "attributes": attributes,
         "relationshipAttributes": {
             "application": {
                 "typeName": "spark_application",
-                "uniqueAttributes": {"qualifiedName": _text(app_qn)},
+                "uniqueAttributes": {"qualifiedName": _text(app.key)},
             }
         },
     }
 
 
-def _epoch_millis(moment: str | None) -> int | None:
-    """A report time (ISO-8601, ``Z``) as Atlas's epoch milliseconds."""
-    if not moment:
-        return None
-    return round(datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp() * 1000)
-
-
-def column_mapping(query: dict[str, Any], qualified: dict[str, str]) -> str | None:
+def column_mapping(columns: Iterable[ColumnLineage], qualified: dict[str, str]) -> str | None:
     """Purview's ``columnMapping``: a JSON string, one item per (source, sink) dataset pair,
     with the direct column edges between them (indirect ones are not column-to-column).
-    ``qualified``: the qualifiedName each report dataset id ends up with."""
+    ``qualified``: the qualifiedName each dataset id ends up with."""
     pairs: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for column in query.get("columns", ()):
-        if column["transform"] not in ("identity", "transformation", "aggregation"):
+    for column in columns:
+        if column.transform not in ("identity", "transformation", "aggregation"):
             continue
-        sink = qualified.get(column["dataset"])
-        for source in column["sources"]:
-            origin = qualified.get(source["dataset"])
+        sink = qualified.get(column.dataset)
+        for source_id, source_column in column.sources:
+            origin = qualified.get(source_id)
             if sink and origin:
-                edge = {"Source": source["column"], "Sink": column["column"]}
+                edge = {"Source": source_column, "Sink": column.column}
                 if edge not in pairs.setdefault((origin, sink), []):
                     pairs[(origin, sink)].append(edge)
     if not pairs:

@@ -21,9 +21,9 @@ OPERATIONS = (
 class ColumnLineage:
     """One written column's sources of one kind."""
 
-    dataset: str
+    dataset: str  # the written dataset's id
     column: str
-    sources: tuple[tuple[str, str], ...]  # (dataset id, column)
+    sources: tuple[tuple[str, str], ...]  # (the read dataset's id, its column)
     transform: str
     via: str = "plan"  # plan | sql: which part of the log gave the answer
 
@@ -56,7 +56,9 @@ class Query:
     # database is no DataSet in Atlas's model, and a process may only point at DataSets).
     target: Dataset | None = None
     columns: tuple[ColumnLineage, ...] = ()
-    plan: bytes = b""  # the root execution's plan text, zlib-compressed (see plan_text)
+    # The root execution's plan text, zlib-compressed (see plan_text); None when not kept (a
+    # report written without --plans): a catalog then keeps the plan text it has.
+    plan: bytes | None = None
     unsupported: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None
@@ -73,7 +75,7 @@ PLAN_CUT = "\n…[plan text cut by sparklineage: a catalog asset must stay under
 def compressed_plan(text: str) -> bytes:
     """A plan description cut to :data:`PLAN_LIMIT` (marked so) and compressed: plans are the
     biggest part of a log and one is kept per query until the catalog gets it."""
-    if len(text) > PLAN_LIMIT:
+    if len(text) > PLAN_LIMIT and not text.endswith(PLAN_CUT):  # a report's plan: cut once
         text = text[:PLAN_LIMIT] + PLAN_CUT
     return zlib.compress(text.encode(), 6) if text else b""
 

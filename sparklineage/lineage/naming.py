@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 from sparklineage.redact import REDACTED, redact_url
 
@@ -30,20 +31,141 @@ _JDBC_PARAMS = re.compile(r"[?;].*$")
 
 
 @dataclass(frozen=True, slots=True)
-class Dataset:
-    """Something a query reads or writes, by its id, with what the log says of it."""
+class TableName:
+    """A catalog table: ``parts`` as the id joins them (``db.t``, or ``catalog.db.t``)."""
 
-    id: str
-    kind: str  # table | view | path | jdbc | kafka | database
+    parts: tuple[str, ...]
+    kind: ClassVar[str] = "table"
+
+    @property
+    def catalog(self) -> str | None:
+        """The catalog, outside Spark's session catalog only."""
+        return self.parts[0] if len(self.parts) >= 3 else None
+
+    @property
+    def database(self) -> str | None:
+        return ".".join(self.parts[1:-1] if len(self.parts) >= 3 else self.parts[:-1]) or None
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1] if self.parts else ""
+
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewName:
+    """A view: ``db.v``, or a temporary view's bare name (it lives in one session only)."""
+
+    parts: tuple[str, ...]
+    kind: ClassVar[str] = "view"
+
+    @property
+    def temporary(self) -> bool:
+        return len(self.parts) == 1
+
+    @property
+    def name(self) -> str:
+        return self.parts[-1] if self.parts else ""
+
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseName:
+    """A database (a namespace: ``db``, or ``catalog.db`` outside the session catalog)."""
+
+    parts: tuple[str, ...]
+    kind: ClassVar[str] = "database"
+
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PathName:
+    """A file system path: ``scheme://authority/path``, or ``scheme:/path`` without one."""
+
+    scheme: str
+    authority: str | None
+    path: str
+    kind: ClassVar[str] = "path"
+
+    @property
+    def uri(self) -> str:
+        if self.authority is None:
+            return f"{self.scheme}:{self.path}"
+        return f"{self.scheme}://{self.authority}{self.path}"
+
+    def text(self) -> str:
+        return self.uri
+
+
+@dataclass(frozen=True, slots=True)
+class JdbcName:
+    """A table of a JDBC database: the URL without credentials (``redacted`` when Spark hid
+    it), and the table as Spark names it."""
+
+    url: str
+    table: str
+    kind: ClassVar[str] = "jdbc"
+
+    def text(self) -> str:
+        return f"{self.url}#{self.table}"
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaName:
+    servers: str
+    topic: str
+    kind: ClassVar[str] = "kafka"
+
+    def text(self) -> str:
+        return f"{self.servers}#{self.topic}"
+
+
+@dataclass(frozen=True, slots=True)
+class RelationName:
+    """A relation the plan shows only by its columns' expression ids (resolved later)."""
+
+    expression_ids: tuple[int, ...]
+    kind: ClassVar[str] = "relation"
+
+    def text(self) -> str:
+        return ",".join(map(str, self.expression_ids))
+
+
+Name = TableName | ViewName | DatabaseName | PathName | JdbcName | KafkaName | RelationName
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Something a query reads or writes: its name's parts, with what the log says of it.
+
+    ``id`` is derived from the parts (``<kind>:<text>``, the grammar above), once: it is the
+    key datasets are compared, sorted and reported by.
+    """
+
+    name: Name
     location: str | None = None  # a table's storage path, when the log shows it
     format: str | None = None
     truncated: bool = False  # Spark cut the name in the plan; the id may be incomplete
+    id: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", f"{self.name.kind}:{self.name.text()}")
+
+    @property
+    def kind(self) -> str:
+        """table | view | path | jdbc | kafka | database | relation"""
+        return self.name.kind
 
     def merged(self, other: Dataset) -> Dataset:
         """The same dataset seen twice: keep every detail either sighting had."""
         return Dataset(
-            id=self.id,
-            kind=self.kind,
+            self.name,
             location=self.location or other.location,
             format=self.format or other.format,
             truncated=self.truncated and other.truncated,
@@ -111,8 +233,7 @@ def table(
 ) -> Dataset:
     """A catalog table from its identifier as Spark prints it."""
     return Dataset(
-        id=f"table:{qualified_name(identifier)}",
-        kind="table",
+        TableName(_qualified_parts(identifier)),
         location=path_uri(location, ctx) if location else None,
         format=fmt.lower() if fmt else None,
         truncated=identifier.endswith(TRUNCATION_MARK),
@@ -121,32 +242,35 @@ def table(
 
 def qualified_name(identifier: str) -> str:
     """``db.table`` (or ``catalog.db.table`` outside the session catalog), lower-case."""
+    return ".".join(_qualified_parts(identifier))
+
+
+def _qualified_parts(identifier: str) -> tuple[str, ...]:
     parts = [p.lower() for p in table_parts(identifier)]
     if len(parts) >= 3 and parts[0] == SESSION_CATALOG:
         parts = parts[1:]
     if len(parts) == 1:
         parts = [DEFAULT_DATABASE, *parts]
-    return ".".join(parts)
+    return tuple(parts)
 
 
 def view(identifier: str, *, temporary: bool) -> Dataset:
     if temporary:
-        return Dataset(id=f"view:{table_parts(identifier)[-1].lower()}", kind="view")
-    return Dataset(id=f"view:{qualified_name(identifier)}", kind="view")
+        return Dataset(ViewName((table_parts(identifier)[-1].lower(),)))
+    return Dataset(ViewName(_qualified_parts(identifier)))
 
 
 def database(name: str) -> Dataset:
     parts = [p.lower() for p in table_parts(name)]
     if len(parts) >= 2 and parts[0] == SESSION_CATALOG:
         parts = parts[1:]
-    return Dataset(id=f"database:{'.'.join(parts)}", kind="database")
+    return Dataset(DatabaseName(tuple(parts)))
 
 
 def path(uri: str, *, fmt: str | None = None, ctx: NamingContext | None = None) -> Dataset:
     """A path dataset; a path Spark truncated is flagged, never silently wrong."""
     return Dataset(
-        id=f"path:{path_uri(uri, ctx)}",
-        kind="path",
+        path_name(uri, ctx),
         format=fmt.lower() if fmt else None,
         truncated=uri.rstrip().endswith(TRUNCATION_MARK),
     )
@@ -155,14 +279,19 @@ def path(uri: str, *, fmt: str | None = None, ctx: NamingContext | None = None) 
 def path_uri(uri: str, ctx: NamingContext | None = None) -> str:
     """Normalise a path: scheme kept (the default file system's when it has none), no
     credentials, no duplicate or trailing slashes; local paths as ``file:/x``."""
+    return path_name(uri, ctx).uri
+
+
+def path_name(uri: str, ctx: NamingContext | None = None) -> PathName:
+    """The parts of a normalised path (see :func:`path_uri`)."""
     scheme, rest = _split_scheme(redact_url(uri.strip()), ctx)
     if scheme == "file":
-        return "file:" + _clean(_strip_local_authority(rest))
+        return PathName("file", None, _clean(_strip_local_authority(rest)))
     if rest.startswith("//"):
         authority, _, tail = rest[2:].partition("/")
         tail = _clean("/" + tail)
-        return f"{scheme}://{authority}" + ("" if tail == "/" else tail)
-    return f"{scheme}:{_clean(rest)}"
+        return PathName(scheme, authority, "" if tail == "/" else tail)
+    return PathName(scheme, None, _clean(rest))
 
 
 def _split_scheme(uri: str, ctx: NamingContext | None) -> tuple[str, str]:
@@ -192,10 +321,10 @@ def _clean(p: str) -> str:
 def managed_table(dataset: Dataset, ctx: NamingContext) -> Dataset:
     """A path in the warehouse is a managed table's: ``<warehouse>/t`` is ``default.t``,
     ``<warehouse>/db.db/t`` is ``db.t`` (a streaming ``toTable`` sink is known only by path)."""
-    if dataset.kind != "path" or not ctx.warehouse:
+    if not isinstance(dataset.name, PathName) or not ctx.warehouse:
         return dataset
     root = path_uri(ctx.warehouse, ctx) + "/"
-    location = dataset.id.removeprefix("path:")
+    location = dataset.name.uri
     if not location.startswith(root):
         return dataset
     parts = location.removeprefix(root).split("/")
@@ -214,7 +343,7 @@ def managed_table(dataset: Dataset, ctx: NamingContext) -> Dataset:
 def relation(expression_ids: list[int]) -> Dataset:
     """A relation the plan shows only by its columns' expression ids (a temporary view over a
     path, say): resolved later against a scan of the same ids, which names its files."""
-    return Dataset(id="relation:" + ",".join(map(str, sorted(expression_ids))), kind="relation")
+    return Dataset(RelationName(tuple(sorted(expression_ids))))
 
 
 def jdbc(url: str | None, table_name: str) -> Dataset:
@@ -223,9 +352,51 @@ def jdbc(url: str | None, table_name: str) -> Dataset:
     clean = _JDBC_PARAMS.sub("", redact_url(url)) if url else ""
     if not clean or REDACTED in clean:  # Spark put its marker for the whole URL
         clean = "redacted"
-    return Dataset(id=f"jdbc:{clean}#{table_name.strip()}", kind="jdbc", format="jdbc")
+    return Dataset(JdbcName(clean, table_name.strip()), format="jdbc")
 
 
 def kafka(servers: str | None, topic: str) -> Dataset:
     servers = redact_url(servers) if servers else "unknown"
-    return Dataset(id=f"kafka:{servers}#{topic}", kind="kafka", format="kafka")
+    return Dataset(KafkaName(servers, topic), format="kafka")
+
+
+def parse_id(dataset_id: str) -> Name:
+    """The parts of an id this module wrote, for a report read back from its JSON (the one
+    place ids are parsed: every other stage keeps the :class:`Dataset` it was given).
+
+    The inverse of ``Dataset.id`` on every id of the grammar above; :class:`ValueError` for
+    what is not one (a report edited by hand, or another tool's).
+    """
+    kind, sep, text = dataset_id.partition(":")
+    if not sep:
+        raise ValueError(f"dataset id {dataset_id!r} has no kind")
+    parts = tuple(text.split(".")) if text else ()
+    if kind == "table":
+        return TableName(parts)
+    if kind == "view":
+        return ViewName(parts)
+    if kind == "database":
+        return DatabaseName(parts)
+    if kind == "path":
+        return _parse_path(dataset_id, text)
+    if kind in ("jdbc", "kafka"):
+        left, hash_sign, right = text.rpartition("#")
+        if not hash_sign:
+            raise ValueError(f"dataset id {dataset_id!r} has no '#' before its table or topic")
+        return JdbcName(left, right) if kind == "jdbc" else KafkaName(left, right)
+    if kind == "relation":
+        try:
+            return RelationName(tuple(int(i) for i in text.split(",")) if text else ())
+        except ValueError:
+            raise ValueError(f"dataset id {dataset_id!r}: not expression ids") from None
+    raise ValueError(f"dataset id {dataset_id!r}: unknown kind {kind!r}")
+
+
+def _parse_path(dataset_id: str, uri: str) -> PathName:
+    scheme, sep, rest = uri.partition(":")
+    if not sep or not scheme:
+        raise ValueError(f"dataset id {dataset_id!r}: a path without a scheme")
+    if rest.startswith("//"):
+        authority, slash, tail = rest[2:].partition("/")
+        return PathName(scheme, authority, slash + tail)
+    return PathName(scheme, None, rest)

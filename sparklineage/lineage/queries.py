@@ -38,7 +38,7 @@ from sparklineage.lineage.model import (
     compressed_plan,
     merge_datasets,
 )
-from sparklineage.lineage.naming import Dataset, NamingContext
+from sparklineage.lineage.naming import Dataset, NamingContext, PathName, RelationName
 from sparklineage.lineage.rules import (
     LOGICAL_RULES,
     NodeView,
@@ -75,7 +75,7 @@ class _Execution:
     catalog: list[Effect] = field(default_factory=list)  # from catalog events
     unsupported: set[str] = field(default_factory=set)
     columns: tuple[ColumnLineage, ...] = ()
-    plan: bytes = b""  # the plan text, compressed: kept for the catalog, small in memory
+    plan: bytes | None = None  # the plan text, compressed, when kept (for the catalog)
     column_warnings: tuple[str, ...] = ()
     link: Link | None = None  # the server session and operation it ran for
 
@@ -245,10 +245,10 @@ class LineageCollector:
         """Relations known only by expression ids become what a scan of those ids read."""
         resolved = []
         for dataset in datasets:
-            if dataset.kind != "relation":
+            if not isinstance(dataset.name, RelationName):
                 resolved.append(dataset)
                 continue
-            ids = [int(i) for i in dataset.id.removeprefix("relation:").split(",") if i]
+            ids = dataset.name.expression_ids
             found = next(
                 (self._read_by_attribute[i] for i in ids if i in self._read_by_attribute), None
             )
@@ -290,6 +290,7 @@ class LineageCollector:
                 end=root.end,
                 inputs=(),
                 outputs=(),
+                plan=root.plan,
                 warnings=(f"the lineage of this query could not be derived ({reason})",),
                 error=error,
             )
@@ -377,11 +378,11 @@ def _status(error: str | None, root: _Execution) -> str:
 def _stream_inputs(planned: tuple[Dataset, ...], sources: set[Dataset]) -> tuple[Dataset, ...]:
     """A stream reads its sources; each micro-batch's plan scans only that batch's new files
     (or a cut-off listing of them), which are the source, not datasets of their own."""
-    roots = [s.id + "/" for s in sources if s.kind == "path"]
+    roots = tuple(s.name.uri + "/" for s in sources if isinstance(s.name, PathName))
     kept = [
         d
         for d in planned
-        if not (d.kind == "path" and (d.truncated or d.id.startswith(tuple(roots))))
+        if not (isinstance(d.name, PathName) and (d.truncated or d.name.uri.startswith(roots)))
     ]
     return merge_datasets([*kept, *sources])
 
@@ -440,7 +441,7 @@ def _fold_write_paths_into_tables(
     Returns the outputs and which path ids became which table id.
     """
     tables = [d for d in outputs if d.kind == "table"]
-    paths = [d for d in outputs if d.kind == "path"]
+    paths = {d: d.name.uri for d in outputs if isinstance(d.name, PathName)}
     if (
         operation not in ("ctas", "save_as_table", "insert", "insert_overwrite")
         or len(tables) != 1
@@ -448,14 +449,12 @@ def _fold_write_paths_into_tables(
     ):
         return outputs, {}
     table = tables[0]
-    folded = [p for p in paths if table.location in (None, p.id.removeprefix("path:"))]
+    folded = [p for p, uri in paths.items() if table.location in (None, uri)]
     if not folded:
         return outputs, {}
-    location = table.location or folded[0].id.removeprefix("path:")
+    location = table.location or paths[folded[0]]
     kept = [d for d in outputs if d not in folded and d is not table]
-    located = Dataset(
-        table.id, "table", location, table.format or folded[0].format, table.truncated
-    )
+    located = replace(table, location=location, format=table.format or folded[0].format)
     return merge_datasets([*kept, located]), {p.id: table.id for p in folded}
 
 

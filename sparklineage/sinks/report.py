@@ -1,21 +1,27 @@
-"""The lineage report, sparklineage's own versioned JSON output (documented in docs/report.md).
+"""The lineage report, sparklineage's own versioned JSON output (documented in docs/report.md),
+written here and read back here into the same dataclasses.
 
 Stable and diff-friendly: applications sorted by id and attempt, keys in a fixed order,
-times as ISO-8601 UTC strings.
+times as ISO-8601 UTC strings. Reading is the other half of the boundary: ``upload REPORT``
+and ``check`` take reports, and whatever reads one gets :class:`Application` objects, never
+the JSON, so a report file and freshly read logs go down the same path.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from sparklineage.application import Application
-from sparklineage.lineage.model import ColumnLineage, Query, plan_text
-from sparklineage.lineage.naming import Dataset
+from sparklineage.errors import UsageError, shown
+from sparklineage.lineage.model import ColumnLineage, Query, compressed_plan, plan_text
+from sparklineage.lineage.naming import Dataset, parse_id
 from sparklineage.lineage.servers import Session
+from sparklineage.redact import redact_url
 
 SCHEMA = "sparklineage.report/1"
 
@@ -91,7 +97,7 @@ def query_entry(query: Query, *, plans: bool = False, server: bool = False) -> d
         entry["user"] = query.user
         entry["session"] = session_entry(query.session, with_user=False) if query.session else None
         entry["statement"] = query.statement
-    if plans:
+    if plans and query.plan is not None:
         entry["plan"] = plan_text(query)
     return entry
 
@@ -131,3 +137,171 @@ def report_document(applications: Iterable[Application], *, plans: bool = False)
 def render_json(applications: Iterable[Application], *, plans: bool = False) -> bytes:
     document = report_document(applications, plans=plans)
     return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+# ------------------------------------------------------------------ reading a report back
+
+
+def load_report(path: str) -> list[Application] | None:
+    """The applications of the report in ``path``, or None when it is no report (a log: a
+    ``.json`` name with the report's schema is what makes a file a report).
+
+    A file that claims the schema but does not hold what this module writes (edited by hand,
+    cut, another tool that borrowed the name) is refused whole, in one line naming it.
+    """
+    if not path.endswith(".json") or not os.path.isfile(path):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            document = orjson.loads(handle.read())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        return None
+    try:
+        return applications_of(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(
+            f"{shown(path)}: not a sparklineage report that can be read "
+            f"({type(exc).__name__}: {str(exc)[:200]}); write it again with "
+            "`sparklineage extract LOGS -o FILE`"
+        ) from None
+
+
+def applications_of(document: dict[str, Any]) -> list[Application]:
+    """The applications of a report document, as :func:`application_entry` wrote them.
+
+    Ids of an older report may hold credentials: they are read redacted (datasets and the
+    column entries that point at them alike), so nothing read back names a secret.
+    """
+    if document.get("schema") != SCHEMA:
+        raise ValueError(f"schema {document.get('schema')!r}, not {SCHEMA!r}")
+    return [_application(entry) for entry in _list(document, "applications")]
+
+
+def _application(entry: dict[str, Any]) -> Application:
+    sessions = tuple(_session(s) for s in _list(entry, "sessions", optional=True))
+    by_id = {s.id: s for s in sessions}
+    return Application(
+        id=_text(entry, "id"),
+        attempt=_maybe(entry, "attempt", str),
+        name=_maybe(entry, "name", str),
+        user=_maybe(entry, "user", str),
+        spark_version=_maybe(entry, "spark_version", str),
+        start=_millis(entry, "start"),
+        end=_millis(entry, "end"),
+        source=_text(entry, "source"),
+        complete=_typed(entry, "complete", bool),
+        layout=_text(entry, "layout"),
+        codec=_text(entry, "codec"),
+        sql_executions=_typed(entry, "sql_executions", int),
+        malformed_lines=_typed(entry, "malformed_lines", int),
+        queries=tuple(_query(q, by_id) for q in _list(entry, "queries")),
+        warnings=_texts(entry, "warnings"),
+        read_error=_maybe(entry, "read_error", str),
+        sessions=sessions,
+    )
+
+
+def _session(entry: dict[str, Any], user: str | None = None) -> Session:
+    return Session(
+        id=_text(entry, "id"),
+        server=_text(entry, "server"),
+        user=_maybe(entry, "user", str) if "user" in entry else user,
+        client=_maybe(entry, "client", str),
+        start=_millis(entry, "start"),
+        end=_millis(entry, "end"),
+        statements=_typed(entry, "statements", int) if "statements" in entry else 0,
+    )
+
+
+def _query(entry: dict[str, Any], sessions: dict[str, Session]) -> Query:
+    user = _maybe(entry, "user", str)
+    session = _maybe(entry, "session", dict)
+    plan = _maybe(entry, "plan", str)
+    return Query(
+        execution_id=_typed(entry, "execution_id", int),
+        child_execution_ids=tuple(
+            _typed({"id": i}, "id", int) for i in _list(entry, "child_execution_ids")
+        ),
+        operation=_text(entry, "operation"),
+        status=_text(entry, "status"),
+        description=_text(entry, "description"),
+        start=_millis(entry, "start"),
+        end=_millis(entry, "end"),
+        inputs=tuple(_dataset(d) for d in _list(entry, "inputs")),
+        outputs=tuple(_dataset(d) for d in _list(entry, "outputs")),
+        target=_dataset(entry["target"]) if entry.get("target") is not None else None,
+        columns=tuple(_column(c) for c in _list(entry, "columns")),
+        plan=compressed_plan(plan) if plan is not None else None,
+        unsupported=_texts(entry, "unsupported"),
+        warnings=_texts(entry, "warnings"),
+        error=_maybe(entry, "error", str),
+        user=user,
+        session=(sessions.get(_text(session, "id")) or _session(session, user))
+        if session
+        else None,
+        statement=_maybe(entry, "statement", str),
+    )
+
+
+def _dataset(entry: Any) -> Dataset:
+    if not isinstance(entry, dict):
+        raise TypeError(f"a dataset is {type(entry).__name__}, not an object")
+    return Dataset(
+        parse_id(redact_url(_text(entry, "id"))),
+        location=_maybe(entry, "location", str),
+        format=_maybe(entry, "format", str),
+        truncated=_typed(entry, "truncated", bool) if "truncated" in entry else False,
+    )
+
+
+def _column(entry: dict[str, Any]) -> ColumnLineage:
+    sources = tuple(
+        (redact_url(_text(s, "dataset")), _text(s, "column")) for s in _list(entry, "sources")
+    )
+    return ColumnLineage(
+        dataset=redact_url(_text(entry, "dataset")),
+        column=_text(entry, "column"),
+        sources=sources,
+        transform=_text(entry, "transform"),
+        via=_text(entry, "via"),
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _typed(entry: dict[str, Any], key: str, kind: type[_T]) -> _T:
+    if not isinstance(entry, dict):
+        raise TypeError(f"{type(entry).__name__} where an object with {key!r} was expected")
+    value = entry[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"{key!r} is {type(value).__name__}, not {kind.__name__}")
+    return value
+
+
+def _maybe(entry: dict[str, Any], key: str, kind: type[_T]) -> _T | None:
+    return None if entry.get(key) is None else _typed(entry, key, kind)
+
+
+def _text(entry: dict[str, Any], key: str) -> str:
+    return _typed(entry, key, str)
+
+
+def _list(entry: dict[str, Any], key: str, *, optional: bool = False) -> list[Any]:
+    if optional and key not in entry:
+        return []
+    return _typed(entry, key, list)
+
+
+def _texts(entry: dict[str, Any], key: str) -> tuple[str, ...]:
+    return tuple(_text({key: item}, key) for item in _list(entry, key))
+
+
+def _millis(entry: dict[str, Any], key: str) -> int | None:
+    """A report time back in epoch milliseconds (the report writes whole milliseconds)."""
+    moment = _maybe(entry, key, str)
+    if moment is None:
+        return None
+    return round(datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp() * 1000)
