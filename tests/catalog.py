@@ -13,6 +13,7 @@ import pytest
 
 from sparklineage.atlas.client import AtlasClient
 from sparklineage.atlas.upload import sync_typedefs
+from sparklineage.settings import World
 from tests.atlas_server import AtlasServer
 from tests.conftest import run_in_process
 
@@ -53,12 +54,17 @@ def _user_env(password: str | None) -> dict[str, str]:
 
 
 def cli(
-    *args: str, password: str | None = None, cwd: Path | None = None, process: bool = False
+    *args: str,
+    password: str | None = None,
+    cwd: Path | None = None,
+    process: bool = False,
+    world: World | None = None,
 ) -> subprocess.CompletedProcess:
     """The CLI with none of the machine's settings; in this process unless ``process`` (where
-    only a real child proves the point: signals, locks held by another process)."""
+    only a real child proves the point: signals, locks held by another process), with
+    ``world`` as what it uses of the outside (fakes: no real waits, say)."""
     if not process:
-        done = run_in_process(args, _user_env(password), cwd)
+        done = run_in_process(args, _user_env(password), cwd, world)
         return subprocess.CompletedProcess(args, done.code, done.stdout, done.stderr)
     return subprocess.run(
         [sys.executable, "-m", "sparklineage", *args],

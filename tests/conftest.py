@@ -16,6 +16,8 @@ from unittest import mock
 import orjson
 import pytest
 
+from sparklineage.settings import World
+
 # Fixtures of the test servers: atlas_server, atlas_server_factory; catalog (an Atlas server
 # with the catalog's types); history_server_factory (a Spark History Server's REST API).
 pytest_plugins = ["tests.atlas_server", "tests.catalog", "tests.history_server"]
@@ -35,12 +37,16 @@ class Run:
         return orjson.loads(self.stdout)
 
 
-def run_cli(*args: str, cwd: Path | None = None, process: bool = False) -> Run:
+def run_cli(
+    *args: str, cwd: Path | None = None, process: bool = False, world: World | None = None
+) -> Run:
     """The CLI as a user runs it: exit code, stdout and stderr. In this process (an
-    interpreter start costs more than most commands), or with ``process`` as
-    `python -m sparklineage` where only a real process proves the point."""
+    interpreter start costs more than most commands), with ``world`` as what it uses of the
+    outside (fakes), or with ``process`` as `python -m sparklineage` where only a real
+    process proves the point."""
     if not process:
-        return run_in_process(args, dict(os.environ), cwd)
+        return run_in_process(args, dict(os.environ), cwd, world)
+    assert world is None, "a child process has the real world"
     done = subprocess.run(
         [sys.executable, "-m", "sparklineage", *args],
         capture_output=True,
@@ -51,7 +57,9 @@ def run_cli(*args: str, cwd: Path | None = None, process: bool = False) -> Run:
     return Run(done.returncode, done.stdout, done.stderr)
 
 
-def run_in_process(args: Sequence[str], env: dict[str, str], cwd: Path | None) -> Run:
+def run_in_process(
+    args: Sequence[str], env: dict[str, str], cwd: Path | None, world: World | None = None
+) -> Run:
     """``sparklineage.cli.main`` with exactly ``env`` as its environment, ``cwd`` as its
     directory, an empty stdin and captured stdout and stderr, as a child process has them.
     An exception escaping main (a traceback for a user) fails the test."""
@@ -69,7 +77,7 @@ def run_in_process(args: Sequence[str], env: dict[str, str], cwd: Path | None) -
         try:
             if cwd is not None:
                 os.chdir(cwd)
-            main(list(args))
+            main(list(args), world)
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         finally:

@@ -7,6 +7,7 @@ None of them may end in a traceback, a silent minute, or a success that stored n
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from http.server import BaseHTTPRequestHandler
@@ -14,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from sparklineage.errors import UsageError
 from tests.catalog import cli
 from tests.conftest import fixture_path
 from tests.local_server import LocalServer
@@ -142,22 +142,25 @@ def test_a_purview_account_may_be_given_as_its_host_name(given):
     assert purview_account_name(given) == "contoso"
 
 
-def test_no_azure_credential_is_one_line_saying_what_to_do(monkeypatch):
+def test_no_azure_credential_is_one_line_saying_what_to_do():
     """DefaultAzureCredential finding nothing (no variables, no managed identity, no az
-    login) stands in here: asking the real one would reach for Azure's addresses."""
-    import azure.identity
+    login) stands in here, given through the run's World: asking the real one would reach
+    for Azure's addresses."""
     from azure.identity import CredentialUnavailableError
 
-    from sparklineage.atlas.client import azure_auth
+    from sparklineage.settings import World
+    from tests.conftest import run_cli
 
     class NoCredential:
         def get_token(self, *_scopes: str) -> Any:
             raise CredentialUnavailableError("DefaultAzureCredential failed to retrieve a token")
 
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", NoCredential)
-    header = azure_auth()
-    with pytest.raises(UsageError, match=r"no Azure credential for Purview.*docs/purview\.md"):
-        header()
+    done = run_cli(
+        "typedefs", "--purview-account", "contoso", world=World(azure_credential=NoCredential)
+    )
+    assert done.code == 2, done.stderr
+    assert re.search(r"no Azure credential for Purview.*docs/purview\.md", done.stderr)
+    assert done.stderr.count("\n") == 1
 
 
 def test_a_catalog_answer_that_is_a_decompression_bomb_is_refused():

@@ -335,11 +335,8 @@ def test_dry_run_says_per_entity_what_would_change_and_changes_nothing(catalog, 
     assert app_line.startswith("update spark_application") and "(currentUser)" in app_line
 
 
-def test_azure_auth_asks_for_the_purview_scope_and_sends_a_bearer_token(
-    atlas_server_factory, monkeypatch
-):
-    """DefaultAzureCredential stands in for Azure here; the header goes over real HTTP."""
-    import azure.identity
+def test_azure_auth_asks_for_the_purview_scope_and_sends_a_bearer_token(atlas_server_factory):
+    """A fake DefaultAzureCredential stands in for Azure here; the header goes over real HTTP."""
     from azure.core.credentials import AccessToken
 
     from sparklineage.atlas.client import PURVIEW_SCOPE, azure_auth
@@ -351,9 +348,8 @@ def test_azure_auth_asks_for_the_purview_scope_and_sends_a_bearer_token(
             scopes.append(scope)
             return AccessToken("token-123", int(time.time()) + 3600)
 
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", FakeCredential)
     server = atlas_server_factory(auth=("bearer", "token-123"))
-    client = AtlasClient(server.url, azure_auth(), RetryPolicy(timeout=5, attempts=1))
+    client = AtlasClient(server.url, azure_auth(FakeCredential), RetryPolicy(timeout=5, attempts=1))
     client.request("GET", "/types/typedefs/headers")
     client.request("GET", "/types/typedefs/headers")
     assert scopes == [PURVIEW_SCOPE]  # fetched once, reused until it nears expiry

@@ -204,15 +204,13 @@ def basic_auth(user: str, password: str) -> Callable[[], dict[str, str]]:
     return lambda: {"Authorization": token}
 
 
-def azure_auth() -> Callable[[], dict[str, str]]:
-    """Bearer tokens from azure-identity's DefaultAzureCredential (env, managed identity, CLI…),
-    fetched again shortly before they expire. Imported only when asked for: it is heavy. No
-    credential on the machine is one line saying which ways there are, not azure-identity's
-    page of attempts."""
-    from azure.core.exceptions import ClientAuthenticationError
-    from azure.identity import DefaultAzureCredential
+def azure_auth(new_credential: Callable[[], Any]) -> Callable[[], dict[str, str]]:
+    """Bearer tokens from an azure-identity credential (DefaultAzureCredential: env, managed
+    identity, CLI…), fetched again shortly before they expire. No credential on the machine
+    is one line saying which ways there are, not azure-identity's page of attempts."""
+    from azure.core.exceptions import ClientAuthenticationError  # heavy: only when asked for
 
-    credential = DefaultAzureCredential()
+    credential = new_credential()
     token: Any = None
 
     def header() -> dict[str, str]:
@@ -273,8 +271,12 @@ def connect(
     password: Callable[[], str],
     policy: RetryPolicy,
     notify: Callable[[str], None] = lambda _message: None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    azure_credential: Callable[[], Any],
 ) -> AtlasClient:
-    """A client for the endpoint the options name; ``password`` is asked only for basic auth."""
+    """A client for the endpoint the options name; ``password`` is asked only for basic auth,
+    ``azure_credential`` made only for Azure auth."""
     if bool(endpoint) == bool(purview_account):
         raise UsageError("give either --endpoint URL or --purview-account NAME")
     if endpoint:
@@ -290,7 +292,7 @@ def connect(
             )
         authorize = basic_auth(user, password())
     elif scheme == "azure":
-        authorize = azure_auth()
+        authorize = azure_auth(azure_credential)
     else:
         authorize = dict
-    return AtlasClient(base_url, authorize, policy, notify=notify)
+    return AtlasClient(base_url, authorize, policy, sleep=sleep, notify=notify)

@@ -6,6 +6,8 @@ types without importing each other.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -34,3 +36,4 @@ class Source:
     storage_options: tuple[tuple[str, str], ...] = ()  # for fsspec; may hold secrets
     given: str = ""  # the URL as the user spelled it (locations are named after it)
     timeout: float = 60.0  # seconds, each History Server call
+    sleep: Callable[[float], None] = time.sleep  # between tries of a History Server call

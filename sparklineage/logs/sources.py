@@ -96,9 +96,11 @@ def _azure_url(scheme: str, rest: str, options: dict[str, str]) -> tuple[str, di
 def list_candidates(source: Source) -> Iterator[Candidate]:
     """Every application the source holds, from listings alone (nothing is read)."""
     if source.kind == "history-server":
-        from sparklineage.logs.history_server import list_attempts  # requests: only here
+        from sparklineage.http import ReadRetry  # requests: only here
+        from sparklineage.logs.history_server import list_attempts
 
-        yield from list_attempts(source.root, timeout=source.timeout)
+        retry = ReadRetry(sleep=source.sleep)
+        yield from list_attempts(source.root, timeout=source.timeout, retry=retry)
         return
     listing: Callable[[str], list[_Entry] | None]
     location: Callable[[str], str]
@@ -283,9 +285,12 @@ def fetched(source: Source, candidate: Candidate) -> Iterator[Path]:
 
 def _download(source: Source, candidate: Candidate, scratch: Path) -> Path:
     if source.kind == "history-server":
+        from sparklineage.http import ReadRetry
         from sparklineage.logs.history_server import download_logs
 
-        return download_logs(candidate, scratch, timeout=source.timeout)
+        return download_logs(
+            candidate, scratch, timeout=source.timeout, retry=ReadRetry(sleep=source.sleep)
+        )
     fs, _ = _filesystem(source)
     target = scratch / _basename(candidate.path)
     try:

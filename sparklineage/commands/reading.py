@@ -1,0 +1,138 @@
+"""Reading logs and reports for a command: one progress bar, every problem said on stderr."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import click
+
+from sparklineage.application import Application, ReadOptions, read_application
+from sparklineage.logs import LogSource, discover
+from sparklineage.logs.discovery import Discovery
+from sparklineage.redact import redact_text
+from sparklineage.settings import Settings
+from sparklineage.sinks.report import load_report
+
+PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
+
+
+def applications_of(
+    paths: Sequence[str], settings: Settings, *, plans: bool = True
+) -> tuple[list[Application], bool]:
+    """The applications of report files and logs (read with their plans, for a catalog,
+    unless told otherwise), in that order; True when something could not be read."""
+    applications: list[Application] = []
+    logs: list[str] = []
+    for path in paths:
+        reported = load_report(path)
+        if reported is None:
+            logs.append(path)
+        else:
+            applications.extend(reported)
+    partial = False
+    if logs:
+        read, partial = read_logs(logs, settings, plans=plans)
+        applications.extend(read)
+    return applications, partial
+
+
+def read_logs(
+    paths: Sequence[str], settings: Settings, *, plans: bool, verbose: bool = False
+) -> tuple[list[Application], bool]:
+    """Every application under ``paths``, problems said; True when something was unreadable."""
+    found = discover(paths)
+    applications = read_all(
+        found.sources, reading=settings.reading, progress=settings.progress, plans=plans
+    )
+    report_problems(found, applications, verbose=verbose)
+    return applications, bool(found.problems) or any(a.read_error for a in applications)
+
+
+def read_all(
+    sources: Sequence[LogSource],
+    *,
+    reading: ReadOptions,
+    progress: bool | None,
+    plans: bool = False,
+) -> list[Application]:
+    """Read every application, with one progress bar over all their bytes."""
+    total = sum(s.size for s in sources)
+    show = sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES if progress is None else progress
+    applications = []
+    with _progress_bar(total, show) as advance:
+        done = 0
+        for source in sources:
+            applications.append(
+                read_application(
+                    source,
+                    reading=reading,
+                    keep_plans=plans,
+                    on_progress=functools.partial(_advanced, advance, done),
+                )
+            )
+            done += source.size
+            advance(done)
+    return applications
+
+
+def report_problems(
+    found: Discovery, applications: Sequence[Application], *, verbose: bool
+) -> None:
+    for warning in found.warnings:
+        click.echo(f"sparklineage: warning: {redact_text(warning)}", err=True)
+    for problem in found.problems:
+        click.echo(f"sparklineage: error: {problem}", err=True)  # errors redact themselves
+    for app in applications:
+        if app.read_error:
+            click.echo(f"sparklineage: error: {redact_text(app.read_error)}", err=True)
+        if verbose:
+            for warning in app.warnings:
+                click.echo(f"sparklineage: warning: {app.source}: {redact_text(warning)}", err=True)
+
+
+@contextmanager
+def _progress_bar(total: int, show: bool) -> Iterator[Callable[[int], None]]:
+    """A callable that moves a stderr progress bar to an absolute byte count (or does nothing)."""
+    if not show:
+        yield lambda _n: None
+        return
+    with click.progressbar(length=total, label="reading event logs", file=sys.stderr) as bar:
+        position = 0
+
+        def advance(n: int) -> None:
+            nonlocal position
+            bar.update(max(0, n - position))
+            position = max(position, n)
+
+        yield advance
+
+
+def _advanced(advance: Callable[[int], None], base: int, read: int) -> None:
+    """Progress over all logs: this log's bytes read on top of those before it."""
+    advance(base + read)
+
+
+@contextmanager
+def count_bar(show: bool | None, label: str) -> Iterator[Callable[[int, int], None]]:
+    """A callable ``(done, total)`` that draws a stderr progress bar (on a terminal, unless
+    told otherwise), created at the first call, when the total is known."""
+    if not (sys.stderr.isatty() if show is None else show):
+        yield lambda _done, _total: None
+        return
+    with ExitStack() as stack:
+        bars: list[Any] = []
+
+        def advance(done: int, total: int) -> None:
+            if not bars:
+                bars.append(
+                    stack.enter_context(
+                        click.progressbar(length=total, label=label, file=sys.stderr)
+                    )
+                )
+            bars[0].update(done - bars[0].pos)
+
+        yield advance
