@@ -21,14 +21,9 @@ from dataclasses import dataclass, field
 from sparklineage.lineage import naming
 from sparklineage.lineage.model import ColumnLineage
 from sparklineage.lineage.naming import Dataset, NamingContext
-from sparklineage.lineage.rules import (
-    LOGICAL_RULES,
-    NodeView,
-    extended_relation_lines,
-    extended_write_columns,
-    find_rule,
-)
-from sparklineage.plan import EXPRESSION_ID, PlanBlock, PlanNode, PlanText, split_arguments
+from sparklineage.lineage.rules import LOGICAL, RULES, LogicalView, scan_block_reads
+from sparklineage.plan import EXPRESSION_ID, PlanBlock, PlanText, split_arguments
+from sparklineage.plan.arguments import extended_relations, extended_write_columns
 
 DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
 MORE_FIELDS = re.compile(r"\.\.\. \d+ more fields")
@@ -88,9 +83,9 @@ def execution_columns(
     from sparklineage.lineage.sql_columns import sql_column_lineage  # sqlglot: only when needed
 
     schema = {
-        naming.qualified_name(table): [name for name, _ in named_ids(columns)]
-        for table, columns in extended_relation_lines(text)
-        if table
+        naming.qualified_name(relation.table): [name for name, _ in named_ids(relation.columns)]
+        for relation in extended_relations(text)
+        if relation.table
     }
     lineage = sql_column_lineage(statement, written, ctx, schema, extended_write_columns(text))
     return lineage, ()
@@ -111,16 +106,12 @@ def scanned_columns(text: PlanText, ctx: NamingContext) -> dict[int, tuple[Datas
 def _block_reads(
     block: PlanBlock, text: PlanText, ctx: NamingContext
 ) -> tuple[tuple[Dataset, ...], list[tuple[str, int]]]:
-    logical = LOGICAL_RULES.get(block.name)
+    logical = RULES.find(LOGICAL, block.name)
     if logical is not None:
-        return logical(block, ctx).reads, named_ids(block.arguments or "")
+        return logical(LogicalView(block, ctx)).reads, named_ids(block.arguments or "")
     if not block.name.startswith(("Scan ", "BatchScan")):
         return (), []
-    metadata = tuple((k, v) for k, v in block.fields if k in ("Location", "Format"))
-    node = PlanNode(block.name, "", metadata, ())
-    found = find_rule(node)
-    reads = found(NodeView(node, text, ctx)).reads if found else ()
-    return reads, named_ids(block.get("Output") or "")
+    return scan_block_reads(block, text, ctx), named_ids(block.get("Output") or "")
 
 
 # ---------------------------------------------------------------- reading one plan

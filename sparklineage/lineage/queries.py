@@ -40,15 +40,21 @@ from sparklineage.lineage.model import (
 )
 from sparklineage.lineage.naming import Dataset, NamingContext, PathName, RelationName
 from sparklineage.lineage.rules import (
-    LOGICAL_RULES,
+    CATALOG_EVENT,
+    EXTENDED_RELATION,
+    LOGICAL,
+    NODE,
+    RULES,
+    CatalogEventView,
+    ExtendedRelationView,
+    LogicalView,
     NodeView,
-    extended_relations,
-    find_rule,
     is_unsupported,
 )
 from sparklineage.lineage.servers import Link, ServerActivity, Session
 from sparklineage.lineage.streams import stream_datasets
 from sparklineage.plan import parse_plan_text, plan_tree
+from sparklineage.plan.arguments import extended_relations
 from sparklineage.redact import redact_text
 
 DESCRIPTION_LIMIT = 2000
@@ -164,7 +170,7 @@ class LineageCollector:
     def _catalog(self, event: CatalogEvent) -> None:
         if event.pre or not self._open:
             return
-        effect = catalog_effect(event)
+        effect = catalog_effect(event, self.naming)
         if effect is not None:
             self._execution(self._open[-1]).catalog.append(effect)
 
@@ -215,18 +221,21 @@ class LineageCollector:
         execution.echo = tree is not None and tree.name == "CommandResult" and not tree.children
         if tree is not None:
             for node in tree.walk():
-                found = find_rule(node)
+                found = RULES.find(NODE, node.key)
                 if found is not None:
-                    effect = found(NodeView(node, text, self.naming))
+                    effect = found(NodeView.of(node, text, self.naming))
                     self._remember_attributes(effect)
                     execution.own.append(effect)
                 elif is_unsupported(node):
                     execution.unsupported.add(node.key)
         for block in text.blocks:
-            logical = LOGICAL_RULES.get(block.name)
+            logical = RULES.find(LOGICAL, block.name)
             if logical is not None:
-                execution.own.append(logical(block, self.naming))
-        execution.own.append(extended_relations(text, self.naming))
+                execution.own.append(logical(LogicalView(block, self.naming)))
+        for relation in extended_relations(text):
+            extended = RULES.find(EXTENDED_RELATION, relation.name)
+            if extended is not None:
+                execution.own.append(extended(ExtendedRelationView(relation, self.naming)))
         if tree is not None and not plan_description.strip():
             execution.own.append(Effect(warnings=(NO_PLAN_TEXT,)))
         written = {d for e in execution.own for d in e.writes}
@@ -489,34 +498,11 @@ def _warnings(
     return tuple(sorted({redact_text(w) for w in warnings}))
 
 
-_CATALOG_OPERATIONS = {
-    "CreateTableEvent": "create_table",
-    "DropTableEvent": "drop_table",
-    "AlterTableEvent": "alter_table",
-    "RenameTableEvent": "rename_table",
-    "CreateDatabaseEvent": "create_database",
-    "DropDatabaseEvent": "drop_database",
-    "AlterDatabaseEvent": "alter_database",
-    "CreatePartitionsEvent": "alter_table",
-    "DropPartitionsEvent": "alter_table",
-}
-
-
-def catalog_effect(event: CatalogEvent) -> Effect | None:
-    """What a catalog event proves happened (free evidence for DDL)."""
-    operation = _CATALOG_OPERATIONS.get(event.kind)
-    if operation is None:
-        return None
-    if operation.endswith("_database"):
-        name = event.database or event.name
-        return Effect(operation, writes=(naming.database(name),)) if name else None
-    if not event.name:
-        return None
-    table = naming.table(f"{event.database or naming.DEFAULT_DATABASE}.{event.name}")
-    if operation == "rename_table" and event.new_name:
-        renamed = naming.table(f"{event.database or naming.DEFAULT_DATABASE}.{event.new_name}")
-        return Effect(operation, reads=(table,), writes=(renamed,))
-    return Effect(operation, writes=(table,))
+def catalog_effect(event: CatalogEvent, ctx: NamingContext) -> Effect | None:
+    """What a catalog event proves happened (free evidence for DDL), if anything."""
+    found = RULES.find(CATALOG_EVENT, event.kind)
+    effect = found(CatalogEventView(event, ctx)) if found is not None else None
+    return effect if effect is not None and effect.operation else None
 
 
 _HANDLERS: dict[type, Callable[[LineageCollector, Any], None]] = {

@@ -1,4 +1,8 @@
-"""Plans as Spark logs them: the ``sparkPlanInfo`` tree and the ``physicalPlanDescription`` text."""
+"""Plans as Spark logs them: the ``sparkPlanInfo`` tree and the ``physicalPlanDescription`` text.
+
+Only reading: what a node's printed arguments say is in :mod:`sparklineage.plan.arguments`;
+naming the datasets they refer to is ``lineage/``'s, which this package never imports.
+"""
 
 from sparklineage.plan.text import (
     EXPRESSION_ID,

@@ -1,0 +1,160 @@
+"""DDL commands: tables, views and databases created, altered, renamed, dropped."""
+
+from __future__ import annotations
+
+import re
+
+from sparklineage.lineage import naming
+from sparklineage.lineage.model import Effect
+from sparklineage.lineage.naming import Dataset, NamingContext
+from sparklineage.lineage.rules.registry import RULES
+from sparklineage.lineage.rules.shared import first_table, table_of
+from sparklineage.lineage.rules.views import NODE, NodeView
+from sparklineage.plan.arguments import bare_identifier, is_true
+
+_TABLE_DDL = {
+    "CreateTableCommand": "create_table",
+    "CreateDataSourceTableCommand": "create_table",
+    "CreateTableLikeCommand": "create_table",
+    "AlterTableAddColumnsCommand": "alter_table",
+    "AlterTableSetPropertiesCommand": "alter_table",
+    "AlterTableUnsetPropertiesCommand": "alter_table",
+    "AlterTableSetLocationCommand": "alter_table",
+    "AlterTableAddPartitionCommand": "alter_table",
+    "AlterTableDropPartitionCommand": "alter_table",
+    "AlterTableRenamePartitionCommand": "alter_table",
+    "AlterTableChangeColumnCommand": "alter_table",
+    "AlterTableSerDePropertiesCommand": "alter_table",
+    "AlterTableRecoverPartitionsCommand": "alter_table",
+    "RepairTableCommand": "alter_table",
+    "TruncateTableCommand": "truncate_table",
+}
+
+
+@RULES.rule(NODE, *_TABLE_DDL)
+def table_ddl(view: NodeView) -> Effect:
+    table = first_table(view)
+    return Effect(_TABLE_DDL[view.key], writes=(table,) if table else ())
+
+
+@RULES.rule(NODE, "RefreshTableCommand", "RefreshTable", "RefreshTableExec", "RefreshResource")
+def refresh(_view: NodeView) -> Effect:
+    """REFRESH only drops cached metadata: recorded, no lineage."""
+    return Effect("refresh")
+
+
+@RULES.rule(NODE, "AlterTableRenameCommand")
+def rename_table(view: NodeView) -> Effect:
+    """``old, new, isView``: reads the old name, writes the new one."""
+    tables = view.table_args()
+    if len(tables) < 2:
+        return Effect("rename_table", warnings=("rename without both names in the plan",))
+    is_view = is_true(view.args, 2)
+
+    def make(name: str) -> Dataset:
+        return naming.view(name, temporary=False) if is_view else table_of(name, view)
+
+    return Effect("rename_table", reads=(make(tables[0]),), writes=(make(tables[1]),))
+
+
+@RULES.rule(NODE, "DropTableCommand")
+def drop_table_command(view: NodeView) -> Effect:
+    """``name, ifExists, isView, purge``."""
+    tables = view.table_args()
+    if not tables:
+        return Effect("drop_table")
+    if is_true(view.args, 2):
+        return Effect("drop_view", writes=(naming.view(tables[0], temporary=False),))
+    return Effect("drop_table", writes=(table_of(tables[0], view),))
+
+
+@RULES.rule(NODE, "DropTable", "DropTableExec")
+def drop_table_v2(view: NodeView) -> Effect:
+    """``catalog, ident, ifExists, purge`` (V2 session catalog, 3.5+)."""
+    ident = view.args[1] if len(view.args) > 1 else None
+    return Effect(
+        "drop_table",
+        writes=(naming.table(bare_identifier(ident), ctx=view.naming),) if ident else (),
+    )
+
+
+@RULES.rule(NODE, "CreateTable", "CreateTableExec")
+def create_table_v2(view: NodeView) -> Effect:
+    ident = view.args[1] if len(view.args) > 1 else None
+    if ident is None:
+        return Effect("create_table")
+    name = bare_identifier(ident)
+    catalog = _catalog_name(view.args[0], view.naming)
+    if catalog is not None and view.naming.is_jdbc_catalog(catalog):
+        return Effect("create_table", writes=(naming.jdbc(view.naming.jdbc_url(catalog), name),))
+    session = catalog in (None, naming.SESSION_CATALOG)
+    qualified = name if session or name.count(".") >= 2 else f"{catalog}.{name}"
+    return Effect("create_table", writes=(naming.table(qualified, ctx=view.naming),))
+
+
+def _catalog_name(arg: str, ctx: NamingContext) -> str | None:
+    """A V2 catalog as printed: ``V2SessionCatalog(spark_catalog)``, or ``pkg.Class@hash``
+    (named through the application's ``spark.sql.catalog.<name>`` settings)."""
+    found = re.search(r"\((\w+)\)\s*$", arg)
+    if found:
+        return found.group(1)
+    return ctx.catalog_named_by_class(arg.split("@")[0].strip())
+
+
+@RULES.rule(NODE, "CreateViewCommand", "CreateView")
+def create_view(view: NodeView) -> Effect:
+    """``name, …, viewType, …``: a persistent, temporary or global temporary view."""
+    tables = view.table_args()
+    if not tables:
+        return Effect("create_view")
+    temporary = "LocalTempView" in view.args or "GlobalTempView" in view.args
+    name = (
+        tables[0]
+        if "GlobalTempView" not in view.args
+        else f"global_temp.{naming.table_parts(tables[0])[-1]}"
+    )
+    return Effect(
+        "create_view",
+        writes=(naming.view(name, temporary=temporary and "GlobalTempView" not in view.args),),
+    )
+
+
+@RULES.rule(NODE, "AlterViewAsCommand")
+def alter_view(view: NodeView) -> Effect:
+    tables = view.table_args()
+    return Effect(
+        "create_view", writes=(naming.view(tables[0], temporary=False),) if tables else ()
+    )
+
+
+_DATABASE_DDL = {
+    **dict.fromkeys(
+        ("CreateDatabaseCommand", "CreateNamespace", "CreateNamespaceExec"), "create_database"
+    ),
+    **dict.fromkeys(
+        (
+            "AlterDatabasePropertiesCommand",
+            "AlterNamespaceSetProperties",
+            "AlterNamespaceSetPropertiesExec",
+            "AlterNamespaceSetLocation",
+        ),
+        "alter_database",
+    ),
+    **dict.fromkeys(("DropDatabaseCommand", "DropNamespace", "DropNamespaceExec"), "drop_database"),
+}
+
+
+@RULES.rule(NODE, *_DATABASE_DDL)
+def database_ddl(view: NodeView) -> Effect:
+    return Effect(_DATABASE_DDL[view.key], writes=_database_arg(view))
+
+
+def _database_arg(view: NodeView) -> tuple[Dataset, ...]:
+    """The namespace: ``[sales]`` after a catalog in V2 nodes, the first argument in v1."""
+    for arg in view.args:
+        text = arg.strip()
+        if text.startswith("[") and text.endswith("]") and "=" not in text:
+            return (naming.database(bare_identifier(text)),)
+    if view.args and not re.search(r"[@(]", view.args[0]):
+        return (naming.database(view.args[0].strip("`")),)
+    return ()
