@@ -22,6 +22,7 @@ from sparklineage.atlas.client import AtlasClient
 from sparklineage.cli import main
 from sparklineage.logs.sources import list_candidates, source_of
 from sparklineage.redact import without_secrets
+from sparklineage.settings import World
 from sparklineage.state import exclusive, open_state
 from sparklineage.sync import Syncer, SyncOptions, since_epoch
 from tests.atlas_server import AtlasServer
@@ -601,9 +602,11 @@ def test_timeout_reaches_the_history_server(tmp_path, atlas_server_factory, hist
     for _ in range(3):  # a listing is tried three times
         history.add_fault("slow", 3.0)
     server = prepare_catalog(atlas_server_factory())
+    waits: list[float] = []
     done = cli(
         "sync", "--history-server", history.url, "--endpoint", server.url, "--timeout", "0.5",
-        "--state", str(tmp_path / "state.sqlite3"),
+        "--state", str(tmp_path / "state.sqlite3"), world=World(sleep=waits.append),
     )  # fmt: skip
     assert done.returncode == 3, "the source is unavailable this time; the next run retries"
+    assert len(waits) == 2, "three tries of the listing, two waits between them"
     assert "did not answer within 0.5 s" in done.stderr

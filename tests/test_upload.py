@@ -12,6 +12,7 @@ import pytest
 from sparklineage.atlas.client import AtlasClient, RetryPolicy, basic_auth
 from sparklineage.errors import AtlasError
 from sparklineage.http import USER_AGENT
+from sparklineage.settings import World
 from tests.catalog import add_catalog_types, cli
 from tests.conftest import FIXTURES, fixture_index, fixture_path
 
@@ -250,10 +251,13 @@ def test_throttling_and_dropped_connections_are_retried(catalog):
         ("status", 503),
         path_contains="entity/bulk",
     )
-    done = cli("upload", str(DML), "--endpoint", catalog.url)
+    waits: list[float] = []
+    done = cli("upload", str(DML), "--endpoint", catalog.url, world=World(sleep=waits.append))
     assert done.returncode == 0, done.stderr
     assert catalog.pending_faults == 0
     assert len(catalog.entities("spark_process")) == 9
+    assert len(waits) == 3, "one wait before each try again"
+    assert all(0 <= w <= 60 for w in waits)
 
 
 def test_a_batch_that_keeps_failing_is_reported_and_the_rest_lands(catalog):

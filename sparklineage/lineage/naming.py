@@ -25,6 +25,7 @@ SESSION_CATALOG = "spark_catalog"
 CATALOG_PREFIX = "spark.sql.catalog."
 DEFAULT_DATABASE = "default"
 TRUNCATION_MARK = "..."
+REDACTED_URL = "redacted"  # a JDBC URL Spark hid
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$")
 _JDBC_PARAMS = re.compile(r"[?;].*$")
@@ -351,7 +352,7 @@ def jdbc(url: str | None, table_name: str) -> Dataset:
     plans always do: only a JDBC catalog's settings keep the URL)."""
     clean = _JDBC_PARAMS.sub("", redact_url(url)) if url else ""
     if not clean or REDACTED in clean:  # Spark put its marker for the whole URL
-        clean = "redacted"
+        clean = REDACTED_URL
     return Dataset(JdbcName(clean, table_name.strip()), format="jdbc")
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from sparklineage.lineage import naming
 from sparklineage.lineage.model import Effect
-from sparklineage.lineage.naming import Dataset
+from sparklineage.lineage.naming import Dataset, JdbcName
 from sparklineage.lineage.rules.registry import RULES
 from sparklineage.lineage.rules.shared import first_table, table_of
 from sparklineage.lineage.rules.views import NODE, NodeView
@@ -94,7 +94,7 @@ def save_into_data_source(view: NodeView) -> Effect:
     printed = next((options(a) for a in view.args[1:] if a.startswith(("[", "Map("))), {})
     if "jdbc" in provider:
         target = naming.jdbc(printed.get("url"), printed.get("dbtable", "?"))
-        if target.id.startswith("jdbc:redacted#"):
+        if isinstance(target.name, JdbcName) and target.name.url == naming.REDACTED_URL:
             return Effect("write_path", writes=(target,), warnings=(_REDACTED_JDBC,))
     elif "kafka" in provider:
         target = naming.kafka(printed.get("kafka.bootstrap.servers"), printed.get("topic", "?"))
