@@ -22,6 +22,7 @@ from sparklineage.logs import discover
 from sparklineage.logs.discovery import discover_walked
 from sparklineage.logs.sources import list_candidates, source_of
 from sparklineage.logs.walk import Found, Skipped, local_entry, local_listing, walk
+from tests.catalog import cli, prepare_catalog
 from tests.conftest import FIXTURES, fixture_path
 
 
@@ -166,3 +167,19 @@ def test_a_deep_tree_is_walked_without_recursion(tmp_path):
         while deep != tmp_path:
             deep.rmdir()
             deep = deep.parent
+
+
+def test_a_log_whose_name_is_not_utf8_is_synced_and_then_left_alone(tmp_path, atlas_server_factory):
+    """Listed, read, landed and recorded under its name as extract shows it (``\\xff``)."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with open(os.fsencode(logs) + b"/app-\xff", "wb") as odd:
+        odd.write(fixture_path("views").read_bytes())
+    [candidate] = list_candidates(source_of(str(logs)))
+    assert candidate.location == f"{logs}/app-\\xff" and Path(candidate.path).exists()
+    server = prepare_catalog(atlas_server_factory())
+    state = str(tmp_path / "state.sqlite3")
+    first = cli("sync", str(logs), "--endpoint", server.url, "--state", state)
+    assert first.returncode == 0 and "1 new" in first.stdout, first.stderr
+    second = cli("sync", str(logs), "--endpoint", server.url, "--state", state)
+    assert second.returncode == 0 and "1 unchanged" in second.stdout, second.stderr

@@ -111,7 +111,7 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
             top: Entry | None = local_entry(root)
         except OSError as exc:
             raise SourceUnavailableError(f"{root}: cannot list ({exc.strerror})") from None
-        listing, location = local_listing, str
+        listing, location = local_listing, _local_location
     else:
         fs, root = _filesystem(source)
         # fsspec keeps one filesystem per URL and options, with a cache of its listings, for
@@ -133,6 +133,12 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
         elif found.why == "unlistable":
             raise SourceUnavailableError(f"{found.path}: cannot list directory ({found.reason})")
         # symlink loops and FIFOs: passed over, as extract passes them over
+
+
+def _local_location(path: str) -> str:
+    """A local path as the sync state keeps it: bytes that are not UTF-8 as ``\\xNN`` (the
+    state is text; every other path is itself). Reading goes by the path, not this."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _url_location(given: str, root: str, path: str) -> str:
