@@ -16,6 +16,10 @@ Files are recognised by content, not by name: whatever decodes to ``{"Event":`` 
 whatever name it has (public logs are called ``event_log_1``, ``eventlog.zstd``…). Other
 files in a directory are passed over quietly; a file named on the command line that is not a
 log is a problem reported for that file.
+
+Directories are walked by :func:`~sparklineage.logs.walk.walk`, the one walk ``sync`` lists
+with too, so that both commands agree on layouts, on what is passed over and on loops; what
+is discovery's own is the probing of what the walk found (codec, a log or not, why not).
 """
 
 from __future__ import annotations

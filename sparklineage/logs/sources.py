@@ -7,9 +7,12 @@ differs from the last landed one is fetched (copied to a scratch directory when 
 then read by the ordinary discovery and reading stages, so every layout and codec that
 ``extract`` reads is read the same way here.
 
-Listings group files the way discovery does (:func:`~sparklineage.logs.discovery.layout_of`):
-a rolling ``eventlog_v2_*`` directory, a Databricks ``eventlog`` directory or a Spark 1.x
-directory is one candidate; any other file is one.
+Directories are walked by :func:`~sparklineage.logs.walk.walk`, the walk ``extract``'s
+discovery uses too, so that both find the same applications: a rolling ``eventlog_v2_*``
+directory, a Databricks ``eventlog`` directory or a Spark 1.x directory is one candidate; any
+other regular file is one; loops, FIFOs and hidden names are passed over alike. This module
+supplies the fsspec listing (``ls`` of object stores and HDFS) and turns what the walk found
+into candidates.
 """
 
 from __future__ import annotations
