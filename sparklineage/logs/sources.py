@@ -141,7 +141,11 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
 def _local_location(path: str) -> str:
     """A local path as the sync state keeps it: bytes that are not UTF-8 as ``\\xNN`` (the
     state is text; every other path is itself). Reading goes by the path, not this."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 def _url_location(given: str, root: str, path: str) -> str:

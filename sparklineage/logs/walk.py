@@ -37,6 +37,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 ROLLING_PREFIX = "eventlog_v2_"
 INPROGRESS = ".inprogress"
@@ -44,9 +45,9 @@ DATABRICKS_ROLLED = re.compile(r"^eventlog-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2})(\..+
 LEGACY_PART = re.compile(r"^EVENT_LOG_(\d+)$")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One line of a directory listing (symlinks followed)."""
+class Entry(NamedTuple):
+    """One line of a directory listing (symlinks followed). A named tuple: a listing makes
+    one per file, thousands a sync run."""
 
     name: str
     path: str
@@ -58,20 +59,15 @@ class Entry:
     key: tuple[int, int] | str = ""  # a directory's identity: (device, inode), or its path
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """One application (attempt) as the listing shows it: a file (``single``) or a directory
     holding it whole, with the directory's entries (hidden names left out) in name order."""
 
     layout: str  # single | rolling | databricks | legacy
     path: str
     entries: tuple[Entry, ...]  # single: the file itself
+    files: tuple[Entry, ...]  # the regular files among the entries (what a layout is told from)
     in_progress: bool  # the names say the application is still running
-
-    @property
-    def files(self) -> tuple[Entry, ...]:
-        """The regular files among the entries (what a layout is told from)."""
-        return tuple(e for e in self.entries if e.is_regular)
 
 
 @dataclass(frozen=True)
@@ -140,18 +136,19 @@ def listed(directory: str, listing: Listing) -> list[Entry]:
 
 def single(entry: Entry) -> Found:
     """A file as a one-file application."""
-    return Found("single", entry.path, (entry,), in_progress_by_names("single", [entry.name]))
+    return Found("single", entry.path, (entry,), (entry,), entry.name.endswith(INPROGRESS))
 
 
 def layout_at(name: str, path: str, entries: Iterable[Entry]) -> Found | None:
     """The application directory ``path`` (named ``name``) holds as a whole, from its listing
     (hidden names left out); None for a directory of other things."""
     visible = tuple(entries)
-    files = [e.name for e in visible if e.is_regular]
-    layout = layout_of(name, files)
+    files = tuple(e for e in visible if e.is_regular)
+    names = [e.name for e in files]
+    layout = layout_of(name, names)
     if layout is None:
         return None
-    return Found(layout, path, visible, in_progress_by_names(layout, files))
+    return Found(layout, path, visible, files, in_progress_by_names(layout, names))
 
 
 def layout_of(directory_name: str, file_names: Iterable[str]) -> str | None:
@@ -201,7 +198,19 @@ def local_listing(path: str) -> list[Entry]:
                     if exc.errno == errno.ENOENT or item.is_symlink():
                         continue  # vanished (a log being renamed), or a link to nowhere
                     raise
-                entries.append(_local(item.name, item.path, info))
+                kind = stat.S_IFMT(info.st_mode)
+                entries.append(
+                    Entry(
+                        item.name,
+                        item.path,
+                        kind == stat.S_IFDIR,
+                        info.st_size,
+                        info.st_mtime,
+                        kind == stat.S_IFREG,
+                        "",
+                        (info.st_dev, info.st_ino),
+                    )
+                )
     except OSError as exc:
         raise Unlistable(exc.strerror or type(exc).__name__) from None
     return entries
