@@ -16,6 +16,10 @@ Files are recognised by content, not by name: whatever decodes to ``{"Event":`` 
 whatever name it has (public logs are called ``event_log_1``, ``eventlog.zstd``…). Other
 files in a directory are passed over quietly; a file named on the command line that is not a
 log is a problem reported for that file.
+
+Directories are walked by :func:`~sparklineage.logs.walk.walk`, the one walk ``sync`` lists
+with too, so that both commands agree on layouts, on what is passed over and on loops; what
+is discovery's own is the probing of what the walk found (codec, a log or not, why not).
 """
 
 from __future__ import annotations
@@ -29,13 +33,38 @@ from pathlib import Path
 
 from sparklineage.errors import LogReadError, NoLogsFoundError, UsageError, shown
 from sparklineage.logs.codecs import SNIFF_BYTES, SUFFIXES, Codec, open_decoded, sniff_codec
+from sparklineage.logs.walk import (
+    DATABRICKS_ROLLED,
+    INPROGRESS,
+    LEGACY_PART,
+    ROLLING_PREFIX,
+    Found,
+    Unlistable,
+    in_progress_by_names,
+    layout_at,
+    layout_of,
+    listed,
+    local_entry,
+    local_listing,
+    walk,
+)
 
-ROLLING_PREFIX = "eventlog_v2_"
-INPROGRESS = ".inprogress"
+__all__ = [  # the layout rules are the walk's; named here too, where they were first
+    "INPROGRESS",
+    "ROLLING_PREFIX",
+    "Discovery",
+    "LogFile",
+    "LogSource",
+    "discover",
+    "discover_walked",
+    "in_progress_by_names",
+    "layout_of",
+]
+
 COMPACT = ".compact"
 _ROLLING_PART = re.compile(r"^events_(\d+)_(.+)$")
-_DATABRICKS_ROLLED = re.compile(r"^eventlog-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2})(\..+)?$")
-_LEGACY_PART = re.compile(r"^EVENT_LOG_(\d+)$")
+_DATABRICKS_ROLLED = DATABRICKS_ROLLED
+_LEGACY_PART = LEGACY_PART
 _LEGACY_VERSION = "SPARK_VERSION_"
 # Names Spark gives application ids: a file named so that is no readable log is a problem.
 _APP_ID_NAME = re.compile(r"^(app|local|application|spark|driver)[-_]")
@@ -124,115 +153,60 @@ def discover_walked(path: str | os.PathLike[str]) -> Discovery:
 
 
 class _Walk:
-    """The applications in directories and below, each directory entered once: a symlink
-    loop, or a link to a directory already walked, is passed over with a warning. Without
-    recursion, so no depth of directories ends a run."""
+    """The applications in local directories and below, as :func:`~sparklineage.logs.walk.walk`
+    finds them, each probed; what the walk passed over becomes a warning (symlink loops,
+    special files) or a problem (a directory that cannot be listed). One set of entered
+    directories for every path given, so a directory reached twice is read once."""
 
     def __init__(self) -> None:
-        self._entered: set[tuple[int, int]] = set()
+        self._entered: set[tuple[int, int] | str] = set()
         self.warnings: list[str] = []
 
     def sources(self, top: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
-        pending = [top]
-        while pending:
-            directory = pending.pop()
-            if not self._enter(directory):
-                continue
-            layout_source = _directory_layout(directory, problems)
-            if layout_source is not None:
-                yield layout_source
-                continue
-            try:
-                entries = sorted(os.scandir(directory), key=lambda e: e.name)
-            except OSError as exc:
-                reason = f"cannot list directory ({exc.strerror})"
-                problems.append(LogReadError(str(directory), reason))
-                continue
-            subdirectories = []
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue  # .crc checksums, hidden files
-                if _is_dir(entry):
-                    subdirectories.append(Path(entry.path))
-                elif _is_regular(entry):
-                    source = _single_file(Path(entry.path), problems, named=False)
-                    if source is not None:
-                        yield source
-                elif not entry.is_symlink():
-                    self.warnings.append(f"{shown(entry.path)}: not a regular file: passed over")
-            pending.extend(reversed(subdirectories))  # in name order, depth first
-
-    def _enter(self, directory: Path) -> bool:
         try:
-            info = directory.stat()
+            root = local_entry(str(top))
         except OSError as exc:
-            self.warnings.append(f"{shown(directory)}: passed over ({exc.strerror})")
-            return False
-        key = (info.st_dev, info.st_ino)
-        if key in self._entered:
-            self.warnings.append(
-                f"{shown(directory)}: a link to a directory already walked (or a symlink loop): "
-                "passed over"
-            )
-            return False
-        self._entered.add(key)
-        return True
+            self.warnings.append(f"{shown(top)}: passed over ({exc.strerror})")
+            return
+        for found in walk(root, local_listing, self._entered):
+            if isinstance(found, Found):
+                source = _probed(found, problems)
+                if source is not None:
+                    yield source
+            elif found.why == "loop":
+                self.warnings.append(
+                    f"{shown(Path(found.path))}: a link to a directory already walked (or a "
+                    "symlink loop): passed over"
+                )
+            elif found.why == "special":
+                self.warnings.append(f"{shown(found.path)}: not a regular file: passed over")
+            else:
+                reason = f"cannot list directory ({found.reason})"
+                problems.append(LogReadError(str(Path(found.path)), reason))
 
 
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _is_regular(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()  # follows symlinks: a link to a log is read
-    except OSError:
-        return False
-
-
-def layout_of(directory_name: str, file_names: Iterable[str]) -> str | None:
-    """The layout of a directory that holds one application as a whole (rolling, databricks,
-    legacy), told from names alone; None for a directory of other things."""
-    if directory_name.startswith(ROLLING_PREFIX):
-        return "rolling"
-    names = set(file_names)
-    if "eventlog" in names or any(_DATABRICKS_ROLLED.match(n) for n in names):
-        return "databricks"
-    if any(_LEGACY_PART.match(n) for n in names):
-        return "legacy"
-    return None
-
-
-def in_progress_by_names(layout: str, names: Iterable[str]) -> bool:
-    """Whether the layout says the application is still running, from file names alone."""
-    names = list(names)
-    if layout == "single":
-        return names[0].endswith(INPROGRESS)
-    if layout == "rolling":
-        markers = [n for n in names if n.startswith("appstatus_")]
-        return not any(not m.endswith(INPROGRESS) for m in markers)
-    if layout == "legacy":
-        return "APPLICATION_COMPLETE" not in names
-    return False
+def _probed(found: Found, problems: list[LogReadError]) -> LogSource | None:
+    """The application the walk found, its files probed (codec, readable, a log at all)."""
+    path = Path(found.path)
+    if found.layout == "single":
+        return _single_file(path, problems, named=False)
+    if found.layout == "rolling":
+        return _rolling(path, found, problems)
+    names = {e.name for e in found.files}
+    if found.layout == "databricks":
+        return _databricks(path, names, problems)
+    return _legacy(path, names, problems)
 
 
 def _directory_layout(directory: Path, problems: list[LogReadError]) -> LogSource | None:
     """The application a directory holds as a whole (rolling, Databricks, legacy), if any."""
     try:
-        names = {e.name for e in os.scandir(directory) if e.is_file()}
-    except OSError:
-        names = set()
-    layout = layout_of(directory.name, names)
-    if layout == "rolling":
-        return _rolling(directory, problems)
-    if layout == "databricks":
-        return _databricks(directory, names, problems)
-    if layout == "legacy":
-        return _legacy(directory, names, problems)
-    return None
+        entries = listed(str(directory), local_listing)
+    except Unlistable as exc:
+        problems.append(LogReadError(str(directory), f"cannot list directory ({exc.reason})"))
+        return None
+    found = layout_at(directory.name, str(directory), entries)
+    return None if found is None else _probed(found, problems)
 
 
 def _named_file(path: Path, problems: list[LogReadError]) -> LogSource | None:
@@ -265,16 +239,14 @@ def _single_file(path: Path, problems: list[LogReadError], *, named: bool) -> Lo
     )
 
 
-def _rolling(directory: Path, problems: list[LogReadError]) -> LogSource | None:
+def _rolling(directory: Path, found: Found, problems: list[LogReadError]) -> LogSource | None:
     """``eventlog_v2_{appId}`` directories: numbered parts and an appstatus marker."""
     parts: list[tuple[int, Path]] = []
-    status_names: list[str] = []
-    for entry in os.scandir(directory):
+    for entry in found.entries:  # a part that is a directory or a FIFO is a problem: probed
         match = _ROLLING_PART.match(entry.name)
         if match:
             parts.append((int(match.group(1)), Path(entry.path)))
-        elif entry.name.startswith("appstatus_"):
-            status_names.append(entry.name)
+    status_names = [e.name for e in found.files if e.name.startswith("appstatus_")]
     parts.sort()
     files = _probe_parts((p for _, p in parts), problems)
     if not files:
@@ -295,7 +267,7 @@ def _rolling(directory: Path, problems: list[LogReadError]) -> LogSource | None:
         path=str(directory),
         layout="rolling",
         files=tuple(files),
-        in_progress=in_progress_by_names("rolling", status_names),
+        in_progress=found.in_progress,
         compacted=compacted,
         notes=tuple(notes),
     )

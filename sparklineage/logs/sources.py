@@ -7,9 +7,12 @@ differs from the last landed one is fetched (copied to a scratch directory when 
 then read by the ordinary discovery and reading stages, so every layout and codec that
 ``extract`` reads is read the same way here.
 
-Listings group files the way discovery does (:func:`~sparklineage.logs.discovery.layout_of`):
-a rolling ``eventlog_v2_*`` directory, a Databricks ``eventlog`` directory or a Spark 1.x
-directory is one candidate; any other file is one.
+Directories are walked by :func:`~sparklineage.logs.walk.walk`, the walk ``extract``'s
+discovery uses too, so that both find the same applications: a rolling ``eventlog_v2_*``
+directory, a Databricks ``eventlog`` directory or a Spark 1.x directory is one candidate; any
+other regular file is one; loops, FIFOs and hidden names are passed over alike. This module
+supplies the fsspec listing (``ls`` of object stores and HDFS) and turns what the walk found
+into candidates.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,17 @@ from sparklineage.errors import (
     UsageError,
 )
 from sparklineage.logs.candidates import Candidate, Source
-from sparklineage.logs.discovery import in_progress_by_names, layout_of
+from sparklineage.logs.walk import (
+    Entry,
+    Found,
+    Listing,
+    Unlistable,
+    listed,
+    local_entry,
+    local_listing,
+    single,
+    walk,
+)
 from sparklineage.redact import redact_url, without_secrets
 
 # What to install for the fsspec protocols whose packages are optional extras.
@@ -53,18 +65,6 @@ _EXTRAS = {
 # What object stores call a version of an object's content, in fsspec listings (S3, Azure,
 # Google Cloud Storage); their times have a second's resolution.
 _TAGS = ("ETag", "etag", "md5Hash", "generation", "content_md5")
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """One line of a directory listing."""
-
-    name: str
-    path: str
-    is_dir: bool
-    size: int
-    modified: float
-    tag: str = ""  # an object store's content tag (ETag…): catches a same-size rewrite
 
 
 def source_of(text: str, storage_options: dict[str, str] | None = None) -> Source:
@@ -94,7 +94,11 @@ def _azure_url(scheme: str, rest: str, options: dict[str, str]) -> tuple[str, di
 
 
 def list_candidates(source: Source) -> Iterator[Candidate]:
-    """Every application the source holds, from listings alone (nothing is read)."""
+    """Every application the source holds, from listings alone (nothing is read).
+
+    A directory that cannot be listed, anywhere below the root, makes the whole source
+    unlisted for this run (:class:`SourceUnavailableError`, said and counted by ``sync``):
+    a sync that quietly left its logs out would never say so."""
     if source.kind == "history-server":
         from sparklineage.http import ReadRetry  # requests: only here
         from sparklineage.logs.history_server import list_attempts
@@ -102,24 +106,48 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
         retry = ReadRetry(sleep=source.sleep)
         yield from list_attempts(source.root, timeout=source.timeout, retry=retry)
         return
-    listing: Callable[[str], list[_Entry] | None]
+    listing: Listing
     location: Callable[[str], str]
     if source.kind == "local":
         root = source.root
         if not Path(root).exists():
             raise UsageError(f"{root}: no such file or directory")
-        listing, location = _local_listing, str
+        try:
+            top: Entry | None = local_entry(root)
+        except OSError as exc:
+            raise SourceUnavailableError(f"{root}: cannot list ({exc.strerror})") from None
+        listing, location = local_listing, _local_location
     else:
-        fs, root_path = _filesystem(source)
+        fs, root = _filesystem(source)
         # fsspec keeps one filesystem per URL and options, with a cache of its listings, for
         # the life of the process: a process that syncs twice must see the store as it is now.
         fs.invalidate_cache()
-        if not fs.exists(root_path):
+        if not fs.exists(root):
             raise UsageError(f"{without_secrets(source.root)}: no such file or directory")
         listing = functools.partial(_fsspec_listing, fs)
-        location = functools.partial(_url_location, without_secrets(source.given), root_path)
-        root = root_path
-    yield from _walk(root, listing, location)
+        location = functools.partial(_url_location, without_secrets(source.given), root)
+        top = _fsspec_top(fs, root, listing)
+    if top is None:
+        return
+    if not top.is_dir:
+        yield _candidate(location(top.path), single(top))
+        return
+    for found in walk(top, listing):
+        if isinstance(found, Found):
+            yield _candidate(location(found.path), found)
+        elif found.why == "unlistable":
+            raise SourceUnavailableError(f"{found.path}: cannot list directory ({found.reason})")
+        # symlink loops and FIFOs: passed over, as extract passes them over
+
+
+def _local_location(path: str) -> str:
+    """A local path as the sync state keeps it: bytes that are not UTF-8 as ``\\xNN`` (the
+    state is text; every other path is itself). Reading goes by the path, not this."""
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 def _url_location(given: str, root: str, path: str) -> str:
@@ -128,52 +156,34 @@ def _url_location(given: str, root: str, path: str) -> str:
     return given + relative
 
 
-def _walk(
-    path: str, listing: Callable[[str], list[_Entry] | None], location: Callable[[str], str]
-) -> Iterator[Candidate]:
-    """Candidates at ``path`` and below, grouped as discovery groups files into layouts."""
-    entries = listing(path)
-    if entries is None:  # a file
-        yield from _single(path, listing, location)
-        return
-    files = [e for e in entries if not e.is_dir and not e.name.startswith(".")]
-    layout = layout_of(_basename(path), (e.name for e in files))
-    if layout is not None:
-        yield _candidate(
-            location(path), path, files, in_progress_by_names(layout, (e.name for e in files))
-        )
-        return
-    for entry in sorted(entries, key=lambda e: e.name):
-        if entry.name.startswith("."):
-            continue  # .crc checksums, hidden files
-        if entry.is_dir:
-            yield from _walk(entry.path, listing, location)
-        else:
-            in_progress = in_progress_by_names("single", [entry.name])
-            yield _candidate(location(entry.path), entry.path, [entry], in_progress)
+def _fsspec_top(fs: Any, root: str, listing: Listing) -> Entry | None:
+    """The root of a remote source as its parent's listing shows it (a file's fingerprint is
+    the same whether it is the root or found in a walk); a directory needs no listing."""
+    try:
+        is_dir = fs.isdir(root)
+    except Exception as exc:  # each filesystem package has its own errors (auth, throttling)
+        raise SourceUnavailableError(f"{root}: cannot list directory ({_failure(exc)})") from None
+    if is_dir:
+        return Entry(_basename(root), root, is_dir=True, is_regular=False, key=root.rstrip("/"))
+    try:
+        parent = listed(os.path.dirname(root.rstrip("/")), listing)
+    except Unlistable as exc:
+        raise SourceUnavailableError(f"{root}: cannot list directory ({exc.reason})") from None
+    return next((e for e in parent if e.path.rstrip("/") == root.rstrip("/")), None)
 
 
-def _single(
-    path: str, listing: Callable[[str], list[_Entry] | None], location: Callable[[str], str]
-) -> Iterator[Candidate]:
-    """A SOURCE that is itself one file."""
-    parent = listing(os.path.dirname(path.rstrip("/"))) or []
-    entry = next((e for e in parent if e.path.rstrip("/") == path.rstrip("/")), None)
-    if entry is not None:
-        in_progress = in_progress_by_names("single", [entry.name])
-        yield _candidate(location(path), path, [entry], in_progress)
-
-
-def _candidate(location: str, path: str, files: list[_Entry], in_progress: bool) -> Candidate:
+def _candidate(location: str, found: Found) -> Candidate:
     """A candidate whose fingerprint covers the name, size and time of each of its files."""
+    files = found.files
     digest = hashlib.sha256()
     for entry in sorted(files, key=lambda e: e.name):
-        digest.update(f"{entry.name}\t{entry.size}\t{entry.modified!r}\t{entry.tag}\n".encode())
+        line = f"{entry.name}\t{entry.size}\t{entry.modified!r}\t{entry.tag}\n"
+        digest.update(line.encode("utf-8", "surrogateescape"))  # a name's bytes, as listed
     return Candidate(
         location=location,
-        path=path,
+        path=found.path,
         fingerprint=digest.hexdigest()[:32],
-        in_progress=in_progress,
+        in_progress=found.in_progress,
         modified=max((e.modified for e in files), default=0.0),
     )
 
@@ -182,45 +192,30 @@ def _basename(path: str) -> str:
     return path.rstrip("/").rpartition("/")[2]
 
 
-def _local_listing(path: str) -> list[_Entry] | None:
-    """The entries of a local directory, or None when ``path`` is a file."""
-    if not os.path.isdir(path):
-        return None
-    entries = []
+def _fsspec_listing(fs: Any, path: str) -> list[Entry]:
+    """The entries of a remote directory; :class:`Unlistable` when the store says no."""
     try:
-        with os.scandir(path) as scan:
-            for item in scan:
-                try:
-                    info = item.stat()
-                    is_dir = item.is_dir()
-                except OSError:
-                    continue  # vanished between listing and stat (a log being renamed)
-                entries.append(_Entry(item.name, item.path, is_dir, info.st_size, info.st_mtime))
-    except OSError as exc:
-        raise SourceUnavailableError(f"{path}: cannot list directory ({exc.strerror})") from None
-    return entries
-
-
-def _fsspec_listing(fs: Any, path: str) -> list[_Entry] | None:
-    """The entries of a remote directory, or None when ``path`` is a file."""
-    try:
-        if not fs.isdir(path):
-            return None
         infos = fs.ls(path, detail=True)
     except Exception as exc:  # each filesystem package has its own errors (auth, throttling)
-        raise SourceUnavailableError(f"{path}: cannot list directory ({_failure(exc)})") from None
-    return [
-        _Entry(
-            name=_basename(info["name"]),
-            path=info["name"],
-            is_dir=info.get("type") == "directory",
-            size=int(info.get("size") or 0),
-            modified=_modified(info),
-            tag=str(next((info[k] for k in _TAGS if info.get(k)), "")),
+        raise Unlistable(_failure(exc)) from None
+    entries = []
+    for info in infos:
+        if info["name"].rstrip("/") == path.rstrip("/"):
+            continue  # some stores list a directory in itself
+        is_dir = info.get("type") == "directory"
+        entries.append(
+            Entry(
+                name=_basename(info["name"]),
+                path=info["name"],
+                is_dir=is_dir,
+                size=int(info.get("size") or 0),
+                modified=_modified(info),
+                is_regular=not is_dir,  # stores have no FIFOs
+                tag=str(next((info[k] for k in _TAGS if info.get(k)), "")),
+                key=info["name"].rstrip("/"),
+            )
         )
-        for info in infos
-        if info["name"].rstrip("/") != path.rstrip("/")
-    ]
+    return entries
 
 
 def _modified(info: dict[str, Any]) -> float:
