@@ -118,3 +118,21 @@ def test_a_report_not_as_written_is_refused_in_one_line_naming_it(tmp_path: Path
         load_report(str(report))
     message = str(refused.value)
     assert message.startswith(str(report)) and "\n" not in message
+
+
+def test_a_report_maps_to_the_catalog_exactly_as_the_logs_it_came_from(tmp_path: Path):
+    """`upload REPORT` and `upload LOGS` must send the same: same entities, in the same order
+    (renames and drops are applied in it), plan texts included."""
+    from sparklineage.atlas.mapping import MappingOptions, plan_upload
+    from tests.conftest import run_cli
+
+    report = tmp_path / "report.json"
+    assert (
+        run_cli("extract", str(FIXTURES), "--format", "json", "--plans", "-o", str(report)).code
+        == 0
+    )
+    from_logs = run_cli("extract", str(FIXTURES), "--format", "atlas")
+    assert from_logs.code == 0, from_logs.stderr
+    from_report = plan_upload(load_report(str(report)) or [], MappingOptions()).payloads()
+    assert from_report == from_logs.json()
+    assert from_report["deletes"] and from_report["moves"]

@@ -13,7 +13,7 @@ from sparklineage.commands.reading import read_logs
 from sparklineage.errors import ExitCode
 from sparklineage.settings import Settings
 from sparklineage.sinks.output import write_output
-from sparklineage.sinks.report import render_json
+from sparklineage.sinks.report import render_json, sort_key
 from sparklineage.sinks.text import render_text
 
 
@@ -38,7 +38,7 @@ def run(
     if fmt == "json":
         data = render_json(applications, plans=plans)
     elif fmt == "atlas":
-        plan = plan_upload(applications, settings.mapping)
+        plan = plan_upload(sorted(applications, key=sort_key), settings.mapping)  # as upload
         data = orjson.dumps(plan.payloads(), option=orjson.OPT_INDENT_2) + b"\n"
     else:
         data = render_text(applications, columns=columns).encode()

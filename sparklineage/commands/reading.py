@@ -15,7 +15,7 @@ from sparklineage.logs import LogSource, discover
 from sparklineage.logs.discovery import Discovery
 from sparklineage.redact import redact_text
 from sparklineage.settings import Settings
-from sparklineage.sinks.report import load_report
+from sparklineage.sinks.report import load_report, sort_key
 
 PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
 
@@ -24,7 +24,8 @@ def applications_of(
     paths: Sequence[str], settings: Settings, *, plans: bool = True
 ) -> tuple[list[Application], bool]:
     """The applications of report files and logs (read with their plans, for a catalog,
-    unless told otherwise), in that order; True when something could not be read."""
+    unless told otherwise), in that order, each as its report would order them (a catalog
+    sees renames and drops in that order); True when something could not be read."""
     applications: list[Application] = []
     logs: list[str] = []
     for path in paths:
@@ -36,7 +37,7 @@ def applications_of(
     partial = False
     if logs:
         read, partial = read_logs(logs, settings, plans=plans)
-        applications.extend(read)
+        applications.extend(sorted(read, key=sort_key))  # in the order a report holds them
     return applications, partial
 
 
