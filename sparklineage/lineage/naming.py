@@ -32,57 +32,51 @@ _JDBC_PARAMS = re.compile(r"[?;].*$")
 
 
 @dataclass(frozen=True, slots=True)
-class TableName:
-    """A catalog table: ``parts`` as the id joins them (``db.t``, or ``catalog.db.t``)."""
+class _DottedName:
+    """A name of dot-separated parts, as the id joins them."""
 
     parts: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The last part: the table's, view's or database's own name."""
+        return self.parts[-1] if self.parts else ""
+
+    def text(self) -> str:
+        return ".".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class TableName(_DottedName):
+    """A catalog table: ``db.t``, or ``catalog.db.t`` outside Spark's session catalog."""
+
     kind: ClassVar[str] = "table"
 
     @property
     def catalog(self) -> str | None:
-        """The catalog, outside Spark's session catalog only."""
         return self.parts[0] if len(self.parts) >= 3 else None
 
     @property
     def database(self) -> str | None:
         return ".".join(self.parts[1:-1] if len(self.parts) >= 3 else self.parts[:-1]) or None
 
-    @property
-    def name(self) -> str:
-        return self.parts[-1] if self.parts else ""
-
-    def text(self) -> str:
-        return ".".join(self.parts)
-
 
 @dataclass(frozen=True, slots=True)
-class ViewName:
+class ViewName(_DottedName):
     """A view: ``db.v``, or a temporary view's bare name (it lives in one session only)."""
 
-    parts: tuple[str, ...]
     kind: ClassVar[str] = "view"
 
     @property
     def temporary(self) -> bool:
         return len(self.parts) == 1
 
-    @property
-    def name(self) -> str:
-        return self.parts[-1] if self.parts else ""
-
-    def text(self) -> str:
-        return ".".join(self.parts)
-
 
 @dataclass(frozen=True, slots=True)
-class DatabaseName:
+class DatabaseName(_DottedName):
     """A database (a namespace: ``db``, or ``catalog.db`` outside the session catalog)."""
 
-    parts: tuple[str, ...]
     kind: ClassVar[str] = "database"
-
-    def text(self) -> str:
-        return ".".join(self.parts)
 
 
 @dataclass(frozen=True, slots=True)
