@@ -109,8 +109,9 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "atlas"]),
-    help="Output format: text, the JSON report, or the Atlas payloads `upload` would send. "
+    type=click.Choice(["text", "json", "atlas", "openlineage"]),
+    help="Output format: text, the JSON report, the Atlas payloads `upload` would send, or "
+    "OpenLineage run events (one JSON per line, docs/openlineage.md). "
     "Default: text on a terminal, the JSON report otherwise.",
 )
 @click.option(
@@ -133,6 +134,18 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
     help="Only the queries NAME ran on a Thrift or Spark Connect server (repeatable).",
 )
 @_mapping_options
+@click.option(
+    "--openlineage-namespace",
+    default="default",
+    show_default=True,
+    help="--format openlineage: the namespace of the jobs (as spark.openlineage.namespace).",
+)
+@click.option(
+    "--table-namespace",
+    default="hive",
+    show_default=True,
+    help="--format openlineage: the namespace of catalog tables, e.g. hive://metastore:9083.",
+)
 def extract(
     paths: Sequence[str],
     fmt: str | None,
@@ -157,6 +170,7 @@ def extract(
       sparklineage extract logs/ -o lineage.json
       sparklineage extract app-1.zstd --columns     # with column lineage, as text
       sparklineage extract thriftserver-logs/ --user alice   # what alice ran on a server
+      sparklineage extract /var/log/spark-events --format openlineage -o events.ndjson
 
     Exit status: 0 when every log was read, 3 when some could not be (the others are still
     reported), 2 on usage errors.

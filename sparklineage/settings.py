@@ -22,6 +22,7 @@ from typing import Any
 
 from sparklineage.application import ReadOptions
 from sparklineage.atlas.mapping import MappingOptions
+from sparklineage.sinks.openlineage import OpenLineageOptions
 
 PASSWORD_VARIABLE = "SPARKLINEAGE_ATLAS_PASSWORD"
 
@@ -61,6 +62,7 @@ class Settings:
     reading: ReadOptions = field(default_factory=ReadOptions)
     mapping: MappingOptions = field(default_factory=MappingOptions)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    openlineage: OpenLineageOptions = field(default_factory=OpenLineageOptions)
     batch_size: int = 500  # entities per request, at most
     batch_bytes: int = 4 << 20  # bytes per request, at most
     collection: str | None = None  # the Purview collection new entities go to
@@ -95,10 +97,15 @@ class Settings:
             timeout=pick("timeout", defaults.catalog.timeout),
             retry_budget=pick("retry_budget", defaults.catalog.retry_budget),
         )
+        openlineage = OpenLineageOptions(
+            namespace=pick("openlineage_namespace", defaults.openlineage.namespace),
+            table_namespace=pick("table_namespace", defaults.openlineage.table_namespace),
+        )
         return cls(
             reading=reading,
             mapping=mapping,
             catalog=catalog,
+            openlineage=openlineage,
             batch_size=pick("batch_size", defaults.batch_size),
             batch_bytes=pick("batch_bytes", defaults.batch_bytes),
             collection=given.get("collection"),

@@ -12,6 +12,7 @@ from sparklineage.atlas.mapping import plan_upload
 from sparklineage.commands.reading import read_logs
 from sparklineage.errors import ExitCode
 from sparklineage.settings import Settings
+from sparklineage.sinks.openlineage import render_ndjson
 from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import render_json, sort_key
 from sparklineage.sinks.text import render_text
@@ -40,6 +41,8 @@ def run(
     elif fmt == "atlas":
         plan = plan_upload(sorted(applications, key=sort_key), settings.mapping)  # as upload
         data = orjson.dumps(plan.payloads(), option=orjson.OPT_INDENT_2) + b"\n"
+    elif fmt == "openlineage":
+        data = render_ndjson(sorted(applications, key=sort_key), settings.openlineage)
     else:
         data = render_text(applications, columns=columns).encode()
     write_output(data, output)
