@@ -355,6 +355,46 @@ def upload(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
     command.run(paths, _settings(options), dry_run=dry_run)
 
 
+@cli.command(short_help="Send the lineage of logs or reports as OpenLineage events.")
+@click.argument("paths", nargs=-1, required=True, metavar="LOG_OR_REPORT...")
+@click.option(
+    "--openlineage-namespace",
+    default="default",
+    show_default=True,
+    help="The namespace of the jobs (as spark.openlineage.namespace).",
+)
+@click.option(
+    "--table-namespace",
+    default="hive",
+    show_default=True,
+    help="The namespace of catalog tables, e.g. hive://metastore:9083.",
+)
+@click.option("--dry-run", is_flag=True, help="Read and count the events; send nothing.")
+@_reading_options
+@_progress_option
+def emit(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
+    """Send OpenLineage run events (a run per application, one per query) for every
+    application of the logs, to Marquez, OpenMetadata, DataHub or any OpenLineage consumer.
+
+    Sent through the OpenLineage client's transports, configured as that client always is:
+    OPENLINEAGE_URL and OPENLINEAGE_API_KEY, openlineage.yml (working directory,
+    ~/.openlineage/) or OPENLINEAGE_CONFIG. Run ids are derived from the applications, so
+    sending the same logs again updates the same runs (docs/openlineage.md). Needs
+    pip install 'spark-eventlog-lineage[openlineage]'.
+
+    \b
+    Examples:
+      OPENLINEAGE_URL=http://marquez:5000 sparklineage emit /var/log/spark-events
+      sparklineage emit report.json --openlineage-namespace prod --dry-run
+
+    Exit status: 0 when every event was sent, 3 when some events or logs failed (the rest
+    was sent), 2 on usage errors (no transport configured included).
+    """
+    from sparklineage.commands import emit as command
+
+    command.run(paths, _settings(options), dry_run=dry_run)
+
+
 @cli.command(short_help="Land new and changed applications in the catalog, for cron.")
 @click.argument("sources", nargs=-1, metavar="[SOURCE...]")
 @click.option(

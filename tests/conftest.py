@@ -20,7 +20,12 @@ from sparklineage.settings import World
 
 # Fixtures of the test servers: atlas_server, atlas_server_factory; catalog (an Atlas server
 # with the catalog's types); history_server_factory (a Spark History Server's REST API).
-pytest_plugins = ["tests.atlas_server", "tests.catalog", "tests.history_server"]
+pytest_plugins = [
+    "tests.atlas_server",
+    "tests.catalog",
+    "tests.history_server",
+    "tests.openlineage_server",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "eventlogs"

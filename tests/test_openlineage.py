@@ -65,6 +65,15 @@ def _validators():  # type: ignore[no-untyped-def]
     return event, facets
 
 
+def event_problems(event: dict) -> list[str]:
+    """What makes ``event`` no valid run event, facets included (empty: valid)."""
+    event_schema, facet_schemas = _validators()
+    problems = [e.message for e in event_schema.iter_errors(event)]
+    for key, facet in _facets(event) if not problems else []:
+        problems += [f"{key}: {e.message}" for e in facet_schemas[key].iter_errors(facet)]
+    return problems
+
+
 def _facets(event: dict) -> list[tuple[str, dict]]:
     found = list(event["run"].get("facets", {}).items())
     found += list(event["job"].get("facets", {}).items())
