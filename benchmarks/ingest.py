@@ -435,7 +435,7 @@ class Case:
     """One thing timed: a reader (floor or extract) on one copy of the log."""
 
     name: str
-    reader: str  # floor | extract
+    reader: str  # floor | extract (the JSON report) | openlineage (extract --format openlineage)
     codec: str  # none | zstd
     path: str
 
@@ -444,7 +444,8 @@ def case_argv(case: Case, report: Path) -> list[str]:
     """The command line of a case; extract writes its report where it can be checked."""
     if case.reader == "floor":
         return [sys.executable, "-c", FLOOR, case.path, case.codec]
-    return [extract_command(), "extract", case.path, "--format", "json", "-o", str(report)]
+    fmt = "openlineage" if case.reader == "openlineage" else "json"
+    return [extract_command(), "extract", case.path, "--format", fmt, "-o", str(report)]
 
 
 def extract_command() -> str:
@@ -461,6 +462,16 @@ def check_output(case: Case, run: Run, log: SyntheticLog, report: Path) -> None:
             raise SystemExit(
                 f"{case.name}: the floor kept {kept} lines, {log.wanted_lines} planted"
             )
+        return
+    if case.reader == "openlineage":
+        events = [json.loads(line) for line in report.read_bytes().splitlines()]
+        runs = {e["run"]["runId"] for e in events}
+        if (
+            len(runs) < 2
+            or events[0]["eventType"] != "START"
+            or events[-1]["eventType"] != "COMPLETE"
+        ):
+            raise SystemExit(f"{case.name}: {len(events)} events of {len(runs)} runs: wrong")
         return
     document = json.loads(report.read_bytes())
     apps = document["applications"]
@@ -529,7 +540,7 @@ def summarise(cases: Sequence[Case], runs: dict[str, list[Run]], log_bytes: int)
     for case in cases:
         seconds = medians[case.name]
         floor = floors.get(case.codec)
-        ratio = floor / seconds if case.reader == "extract" and floor else None
+        ratio = floor / seconds if case.reader != "floor" and floor else None
         max_rss = max(r.max_rss for r in runs[case.name])
         rows.append(Row(case.name, log_bytes, seconds, log_bytes / MB / seconds, ratio, max_rss))
     return rows
@@ -639,7 +650,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     log = ensure_log(args.seed, args.size_gib, args.workdir, args.task_share)
     _say(describe(log))
-    cases = cases_for(log)
+    cases = cases_for(log, ("floor", "extract", "openlineage"))
     rows = summarise(cases, measure(cases, log, args.repeat, args.workdir), log.size)
     small_log = None
     if args.small_gib > 0:
@@ -661,6 +672,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\n".join(f"{k}: {v}" for k, v in facts.items()))
         print(f"runs per case: {args.repeat}; log: {describe(log)}\n")
     print(format_table(rows, args.markdown))
+    print(openlineage_cost(rows))
+
+
+def openlineage_cost(rows: Sequence[Row]) -> str:
+    """``--format openlineage``'s time as a multiple of the JSON report's, per codec (the
+    target: at most 1.2×)."""
+    by_case = {row.case: row.seconds for row in rows}
+    parts = [
+        f"{codec} {by_case[f'openlineage ({codec})'] / by_case[f'extract ({codec})']:.2f}×"
+        for codec in ("plain", "zstd")
+        if f"openlineage ({codec})" in by_case and f"extract ({codec})" in by_case
+    ]
+    return "openlineage / json report: " + ", ".join(parts)
 
 
 if __name__ == "__main__":

@@ -292,3 +292,27 @@ def test_the_public_corpus_gives_valid_events_only():
         assert not list(event_schema.iter_errors(event)), event["job"]["name"]
         for key, facet in _facets(event):
             assert not list(facet_schemas[key].iter_errors(facet)), key
+
+
+def test_a_path_the_application_knows_as_a_table_s_location_points_at_the_table():
+    """A job that reads a table's files by path reads the table: the symlink says so (the
+    path is made from a real fixture's table, read by path in a copy of one of its queries)."""
+    from dataclasses import replace
+
+    app = next(
+        a
+        for e in fixture_index()
+        for a in applications(e["path"])
+        if any(d.location for q in a.queries for d in q.outputs if d.kind == "table")
+    )
+    table = next(d for q in app.queries for d in q.outputs if d.kind == "table" and d.location)
+    reader = replace(app.queries[-1], execution_id=10_000, inputs=(naming.path(table.location),))
+    events = list(run_events([replace(app, queries=(*app.queries, reader))], OPTIONS))
+    [read] = {
+        orjson.dumps(d)
+        for e in events
+        if e["run"]["runId"] == query_run_id(app, reader)
+        for d in e["inputs"]
+    }
+    link = orjson.loads(read)["facets"]["symlinks"]["identifiers"]
+    assert link == [{"namespace": "hive", "name": table.name.text(), "type": "TABLE"}]

@@ -127,8 +127,9 @@ def _application_events(app: Application, options: OpenLineageOptions) -> Iterat
     run = {"runId": run_id, "facets": {"processing_engine": engine}}
     yield _event("START", start, run, {**job, "facets": job_facets})
     parent = _facet("parent", run={"runId": run_id}, job=job)
+    naming = _Naming(options, _tables_by_location(app))
     for query in app.queries:
-        yield from _query_events(app, query, start, parent, engine, options)
+        yield from _query_events(app, query, start, parent, engine, naming)
     if app.end is not None and app.complete:
         yield _event("COMPLETE", app.end, {"runId": run_id}, job)
 
@@ -139,14 +140,14 @@ def _query_events(
     app_start: int,
     parent: dict[str, Any],
     engine: dict[str, Any],
-    options: OpenLineageOptions,
+    naming: _Naming,
 ) -> Iterator[dict[str, Any]]:
     started = query.start if query.start is not None else app_start
     run: dict[str, Any] = {
         "runId": query_run_id(app, query),
         "facets": {"parent": parent, "processing_engine": engine},
     }
-    job = {"namespace": options.namespace, "name": _query_job_name(app, query)}
+    job = {"namespace": naming.options.namespace, "name": _query_job_name(app, query)}
     job_facets: dict[str, Any] = {
         "jobType": _facet(
             "jobType",
@@ -158,8 +159,8 @@ def _query_events(
     sql = _sql_text(query)
     if sql:
         job_facets["sql"] = _facet("sql", query=sql, dialect="spark")
-    inputs = [_dataset(d, options) for d in query.inputs]
-    outputs = [_output(query, d, options) for d in query.outputs]
+    inputs = [naming.dataset(d) for d in query.inputs]
+    outputs = [_output(query, d, naming) for d in query.outputs]
     yield _event("START", started, run, {**job, "facets": job_facets}, inputs, outputs)
     if query.status == "running":
         return
@@ -241,24 +242,45 @@ def _jdbc_namespace(url: str) -> str:
     return f"{scheme}://{authority}"
 
 
-def _dataset(dataset: Dataset, options: OpenLineageOptions) -> dict[str, Any]:
-    namespace, name = dataset_identifier(dataset, options)
-    entry: dict[str, Any] = {"namespace": namespace, "name": name}
-    link = _symlink(dataset, options)
-    if link:
-        entry["facets"] = {"symlinks": _facet("symlinks", identifiers=[link])}
-    return entry
+def _tables_by_location(app: Application) -> dict[str, str]:
+    """The tables of an application whose location its log shows: location -> table."""
+    return {
+        d.location: d.name.text()
+        for q in app.queries
+        for d in (*q.inputs, *q.outputs)
+        if isinstance(d.name, TableName) and d.location
+    }
 
 
-def _symlink(dataset: Dataset, options: OpenLineageOptions) -> dict[str, str] | None:
-    """A table named by its location points at the table; the table is what users search."""
-    if isinstance(dataset.name, TableName | ViewName) and dataset.location:
-        return {"namespace": options.table_namespace, "name": dataset.name.text(), "type": "TABLE"}
-    return None
+@dataclass(frozen=True)
+class _Naming:
+    """How one application's datasets are named: the options, and which paths are tables."""
+
+    options: OpenLineageOptions
+    tables: dict[str, str]  # location -> table, for the symlinks of paths read or written
+
+    def dataset(self, dataset: Dataset) -> dict[str, Any]:
+        namespace, name = dataset_identifier(dataset, self.options)
+        entry: dict[str, Any] = {"namespace": namespace, "name": name}
+        table = self._table_of(dataset)
+        if table:
+            link = {"namespace": self.options.table_namespace, "name": table, "type": "TABLE"}
+            entry["facets"] = {"symlinks": _facet("symlinks", identifiers=[link])}
+        return entry
+
+    def _table_of(self, dataset: Dataset) -> str | None:
+        """The table a dataset named by its location is (a table, or a path the application
+        also knows as a table's): the table is what users search for."""
+        if isinstance(dataset.name, TableName | ViewName) and dataset.location:
+            return dataset.name.text()
+        if isinstance(dataset.name, PathName):
+            return self.tables.get(dataset.name.uri)
+        return None
 
 
-def _output(query: Query, dataset: Dataset, options: OpenLineageOptions) -> dict[str, Any]:
-    entry = _dataset(dataset, options)
+def _output(query: Query, dataset: Dataset, naming: _Naming) -> dict[str, Any]:
+    options = naming.options
+    entry = naming.dataset(dataset)
     facets: dict[str, Any] = entry.get("facets", {})
     columns = [c for c in query.columns if c.dataset == dataset.id]
     if columns:
