@@ -444,6 +444,24 @@ def emit(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
 @_reading_options
 @_progress_option
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron mail).")
+@click.option(
+    "--openlineage",
+    is_flag=True,
+    help="Land OpenLineage run events in the consumer the OpenLineage client is configured "
+    "for (OPENLINEAGE_URL, openlineage.yml; docs/openlineage.md), not in Atlas or Purview.",
+)
+@click.option(
+    "--openlineage-namespace",
+    default="default",
+    show_default=True,
+    help="--openlineage: the namespace of the jobs.",
+)
+@click.option(
+    "--table-namespace",
+    default="hive",
+    show_default=True,
+    help="--openlineage: the namespace of catalog tables, e.g. hive://metastore:9083.",
+)
 def sync(
     sources: Sequence[str],
     history_servers: Sequence[str],
@@ -455,6 +473,7 @@ def sync(
     dry_run: bool,
     storage_options: Sequence[str],
     quiet: bool,
+    openlineage: bool,
     **options: Any,
 ) -> None:
     """Land the lineage of every new or changed application of SOURCE in the catalog,
@@ -475,6 +494,7 @@ def sync(
       sparklineage sync --history-server http://spark-history:18080 \\
           --endpoint http://atlas:21000/api/atlas/v2 --auth basic --user admin
       sparklineage sync /var/log/spark-events --purview-account contoso --dry-run
+      OPENLINEAGE_URL=http://marquez:5000 sparklineage sync /var/log/spark-events --openlineage
 
     Exit status: 0 when everything landed (or nothing was new), 3 when some applications
     failed (the rest landed; upload failures are retried next run), 2 on usage errors,
@@ -495,6 +515,7 @@ def sync(
         dry_run=dry_run,
         storage_options=storage_options,
         quiet=quiet,
+        openlineage=openlineage,
     )
 
 

@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -59,6 +60,12 @@ from sparklineage.logs.candidates import Candidate, Source
 from sparklineage.logs.discovery import discover_walked
 from sparklineage.logs.sources import fetched, list_candidates
 from sparklineage.redact import redact_text
+from sparklineage.sinks.openlineage import OpenLineageOptions, run_events
+from sparklineage.sinks.openlineage_transport import (
+    event_failure,
+    is_connection_failure,
+    target_of,
+)
 from sparklineage.sinks.report import query_entry
 from sparklineage.state import PendingUpload, SyncState, location_key
 
@@ -88,6 +95,7 @@ class SyncSummary:
     unlisted: int = 0  # sources that could not be listed this time
     queries: int = 0
     upload: UploadResult = field(default_factory=UploadResult)
+    events: int | None = None  # OpenLineage run events sent (sync --openlineage only)
     stopped: str | None = None  # why the run stopped early (endpoint unreachable)
 
     @property
@@ -111,6 +119,8 @@ class SyncSummary:
             else f": {upload.created} entities created, {upload.updated} updated, "
             f"{upload.deleted} deleted in {upload.requests} requests"
         )
+        if self.events is not None and not dry_run:
+            entities = f": {self.events} OpenLineage events"
         unlisted = f"; {self.unlisted} sources could not be listed" if self.unlisted else ""
         return [
             f"{self.seen} applications seen: {self.new} new, {self.changed} changed, {skipped}; "
@@ -214,13 +224,23 @@ class Syncer:
         warn: Callable[[str], None],
     ) -> None:
         self.client = client
+        self._begin(state, options, say, warn)
+        self._types_version = _typedefs_version()
+        self._checked_types = state.checked_types(self._types_version)
+
+    def _begin(
+        self,
+        state: SyncState,
+        options: SyncOptions,
+        say: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> None:
+        """What every run has, whatever it lands in."""
         self.state = state
         self.options = options
         self.summary = SyncSummary()
         self._say = _redacting(say)
         self._warn = _redacting(warn)
-        self._types_version = _typedefs_version()
-        self._checked_types = state.checked_types(self._types_version)
 
     def run(
         self, sources: Iterable[Source], on_progress: Callable[[int, int], None]
@@ -367,9 +387,17 @@ class Syncer:
         landed, known = self.state.landed_digests(key), self.state.knows_application(key)
         try:
             queries, digests = _changed_queries(app, landed, rollup=self.options.mapping.rollup)
-            if not queries and known:
-                return digests
-            plan = plan_upload([replace(app, queries=queries)], self.options.mapping)
+        except Exception as exc:  # a bug of ours on this application: it alone fails
+            raise _Unmappable(_unhandled(_described(app), exc)) from exc
+        if not queries and known:
+            return digests
+        return self._send(replace(app, queries=queries), digests)
+
+    def _send(self, app: Application, digests: dict[str, str]) -> dict[str, str] | None:
+        """Send ``app`` (its new queries only) to the catalog; its digests, or None."""
+        key, queries = app.key, app.queries
+        try:
+            plan = plan_upload([app], self.options.mapping)
         except Exception as exc:  # a bug of ours in mapping this application: it alone fails
             raise _Unmappable(_unhandled(_described(app), exc)) from exc
         self.summary.queries += len(queries)
@@ -431,9 +459,67 @@ class Syncer:
             self._warn(f"{what}: {failure}")
         if result.unreachable:
             self.summary.stopped = (
-                "the catalog endpoint did not answer: stopped; "
-                "what was not sent is sent by the next run"
+                "the endpoint did not answer: stopped; what was not sent is sent by the next run"
             )
+
+
+class OpenLineageSyncer(Syncer):
+    """A run of ``sync --openlineage``: the same listing, state and digests, landing in an
+    OpenLineage consumer through the OpenLineage client's transport.
+
+    Nothing needs journaling: every event is an upsert by run id, so an event sent again
+    after a kill changes nothing, and a log's state is committed only once all its new
+    queries' events were sent.
+    """
+
+    def __init__(
+        self,
+        transport: Any,
+        state: SyncState,
+        options: SyncOptions,
+        naming: OpenLineageOptions,
+        say: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> None:
+        self.transport = transport
+        self.naming = naming
+        self._begin(state, options, say, warn)
+        self.summary.events = 0
+
+    def _finish_interrupted(self) -> None:
+        """An OpenLineage state journals nothing: an interrupted run left nothing owed."""
+
+    def _send(self, app: Application, digests: dict[str, str]) -> dict[str, str] | None:
+        try:
+            events = list(run_events([app], self.naming))
+        except Exception as exc:  # a bug of ours on this application: it alone fails
+            raise _Unmappable(_unhandled(_described(app), exc)) from exc
+        self.summary.queries += len(app.queries)
+        if self.options.dry_run:
+            self._say(
+                f"would send {_described(app)}: {len(app.queries)} queries; {len(events)} events"
+            )
+            return digests
+        for event in events:
+            try:
+                self.transport.emit(event)
+            except Exception as exc:  # the transport's errors are many and not ours to list
+                failed = UploadResult(
+                    failures=[event_failure(event, exc)], unreachable=is_connection_failure(exc)
+                )
+                self._fail(_described(app), failed)
+                return None
+            self.summary.events = (self.summary.events or 0) + 1
+        self._say(f"{_described(app)}: {len(app.queries)} queries sent; {len(events)} events")
+        return digests
+
+
+def openlineage_target_key(transport: Any, naming: OpenLineageOptions) -> str:
+    """The state rows of one OpenLineage consumer and one way of naming into it."""
+    return (
+        f"openlineage {target_of(transport)} namespace={naming.namespace} "
+        f"table_namespace={naming.table_namespace}"
+    )
 
 
 def _redacting(out: Callable[[str], None]) -> Callable[[str], None]:

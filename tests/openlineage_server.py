@@ -4,7 +4,8 @@ It refuses (HTTP 400) what Marquez refuses: a body that is not a run event of th
 schema (validated with the schema of ``../shared/reference/openlineage-spec`` when it is
 there; else its required fields), and keeps runs upserted by run id, one state per event
 type, as Marquez does, so sending the same event twice changes nothing. ``fail_next`` scripts
-failing answers.
+failing answers; ``hold_after`` keeps the answer to an event it has applied until
+``release``, so a test can kill the sender between the two.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class OpenLineageServer(LocalServer):
         self.refused = 0
         self.failures: list[int] = []  # statuses to answer with, next requests first
         self._lock = threading.Lock()
+        self._hold_at: int | None = None  # hold the answer to the event of this number
+        self._held = threading.Event()
+        self._released = threading.Event()
 
     @property
     def url(self) -> str:
@@ -37,6 +41,16 @@ class OpenLineageServer(LocalServer):
 
     def fail_next(self, *statuses: int) -> None:
         self.failures.extend(statuses)
+
+    def hold_after(self, events: int) -> None:
+        """Apply the ``events``-th event from now, then hold its answer until released."""
+        self._hold_at = len(self.received) + events
+
+    def wait_held(self, timeout: float) -> bool:
+        return self._held.wait(timeout)
+
+    def release(self) -> None:
+        self._released.set()
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -48,6 +62,10 @@ class OpenLineageServer(LocalServer):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status = server.accept(self.path, body)
+                if server._hold_at is not None and len(server.received) == server._hold_at:
+                    server._hold_at = None
+                    server._held.set()
+                    server._released.wait(60)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -85,4 +103,7 @@ def openlineage_server() -> Iterator[OpenLineageServer]:
 
     server = OpenLineageServer(event_problems if SPEC.is_dir() else None)
     with server:
-        yield server
+        try:
+            yield server
+        finally:
+            server.release()  # a held answer would keep the server from stopping

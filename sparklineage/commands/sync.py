@@ -30,16 +30,35 @@ def run(
     dry_run: bool,
     storage_options: Sequence[str],
     quiet: bool,
+    openlineage: bool = False,
 ) -> None:
-    """Exit 3 when some applications failed, 75 when another sync holds the state."""
+    """Exit 3 when some applications failed, 75 when another sync holds the state.
+    ``openlineage``: land in the consumer the OpenLineage client is configured for."""
     from sparklineage.logs.candidates import Source
     from sparklineage.logs.sources import source_of
     from sparklineage.state import default_state_path, exclusive, open_state
-    from sparklineage.sync import Syncer, SyncOptions, since_epoch, target_key
+    from sparklineage.sync import (
+        OpenLineageSyncer,
+        Syncer,
+        SyncOptions,
+        openlineage_target_key,
+        since_epoch,
+        target_key,
+    )
 
     if not sources and not history_servers:
         raise UsageError("give a SOURCE (log directory or URL) or --history-server URL")
-    client = connected(settings)
+    say = (lambda _line: None) if quiet else click.echo
+    if openlineage:
+        from sparklineage.sinks.openlineage_transport import transport_of
+
+        transport = transport_of(settings.world.environ)
+        target = openlineage_target_key(transport, settings.openlineage)
+    else:
+        client = connected(settings)
+        if quiet:
+            client.notify = say  # waits are not errors: cron mail hears only of failures
+        target = target_key(client, settings.mapping)
     fs_options = key_values(storage_options)
     where = [source_of(s, fs_options) for s in sources]
     where += [
@@ -47,7 +66,7 @@ def run(
             "history-server",
             url.rstrip("/"),
             given=url,
-            timeout=client.timeout,
+            timeout=settings.catalog.timeout,
             sleep=settings.world.sleep,
         )
         for url in history_servers
@@ -63,15 +82,14 @@ def run(
         collection=settings.collection,
     )
     state_path = state or default_state_path()
-    say = (lambda _line: None) if quiet else click.echo
-    if quiet:
-        client.notify = say  # waits are not errors: cron mail hears only of failures
     warn = functools.partial(click.echo, err=True)
+    errors = lambda m: warn(f"sparklineage: error: {m}")  # noqa: E731
     lock = nullcontext() if dry_run else exclusive(state_path, wait=wait, on_wait=warn)
-    target = target_key(client, settings.mapping)
     with lock, open_state(state_path, target, read_only=dry_run, wait=wait) as memory:
-        syncer = Syncer(
-            client, memory, options, say=say, warn=lambda m: warn(f"sparklineage: error: {m}")
+        syncer = (
+            OpenLineageSyncer(transport, memory, options, settings.openlineage, say, errors)
+            if openlineage
+            else Syncer(client, memory, options, say=say, warn=errors)
         )
         with count_bar(settings.progress, "syncing applications") as advance:
             summary = syncer.run(where, on_progress=advance)
