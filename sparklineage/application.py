@@ -13,6 +13,7 @@ from sparklineage.errors import LogReadError, shown
 from sparklineage.events import (
     ApplicationEnd,
     ApplicationStart,
+    EnvironmentUpdate,
     Event,
     EventStream,
     LogStart,
@@ -47,6 +48,7 @@ class Application:
     warnings: tuple[str, ...] = ()
     read_error: str | None = None  # the log could not be read to its end
     sessions: tuple[Session, ...] = ()  # client sessions of a Thrift or Connect server
+    openlineage_namespace: str | None = None  # spark.openlineage.namespace, where it is set
 
     @property
     def key(self) -> str:
@@ -70,6 +72,7 @@ class _Summary:
     start: ApplicationStart | None = None
     end: ApplicationEnd | None = None
     sql_executions: int = 0
+    openlineage_namespace: str | None = None
     lineage: LineageCollector = field(default_factory=LineageCollector)
 
     def add(self, event: Event) -> None:
@@ -82,6 +85,9 @@ class _Summary:
             self.start = event
         elif isinstance(event, ApplicationEnd):
             self.end = event
+        elif isinstance(event, EnvironmentUpdate):
+            namespace = event.get("spark.openlineage.namespace")
+            self.openlineage_namespace = namespace or self.openlineage_namespace
 
 
 def read_application(
@@ -169,6 +175,7 @@ def _freeze(
         warnings=tuple(redact_text(w) for w in warnings),
         read_error=read_error,
         sessions=summary.lineage.sessions(),
+        openlineage_namespace=summary.openlineage_namespace,
     )
 
 

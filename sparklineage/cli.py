@@ -75,6 +75,22 @@ def _reading_options(command: Callable[..., None]) -> Callable[..., None]:
     )
 
 
+def _openlineage_options(command: Callable[..., None]) -> Callable[..., None]:
+    """How jobs and tables are named for OpenLineage (``--format openlineage``, ``emit``,
+    ``sync --openlineage``)."""
+    command = click.option(
+        "--table-namespace",
+        default="hive",
+        show_default=True,
+        help="OpenLineage: the namespace of catalog tables, e.g. hive://metastore:9083.",
+    )(command)
+    return click.option(
+        "--openlineage-namespace",
+        help="OpenLineage: the namespace of the jobs. Default: each application's "
+        "spark.openlineage.namespace, else 'default' (as OpenLineage-spark).",
+    )(command)
+
+
 def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
     """How datasets become Atlas entities (``--format atlas``, ``upload``, ``sync``)."""
     options = [
@@ -134,18 +150,7 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
     help="Only the queries NAME ran on a Thrift or Spark Connect server (repeatable).",
 )
 @_mapping_options
-@click.option(
-    "--openlineage-namespace",
-    default="default",
-    show_default=True,
-    help="--format openlineage: the namespace of the jobs (as spark.openlineage.namespace).",
-)
-@click.option(
-    "--table-namespace",
-    default="hive",
-    show_default=True,
-    help="--format openlineage: the namespace of catalog tables, e.g. hive://metastore:9083.",
-)
+@_openlineage_options
 def extract(
     paths: Sequence[str],
     fmt: str | None,
@@ -357,18 +362,7 @@ def upload(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
 
 @cli.command(short_help="Send the lineage of logs or reports as OpenLineage events.")
 @click.argument("paths", nargs=-1, required=True, metavar="LOG_OR_REPORT...")
-@click.option(
-    "--openlineage-namespace",
-    default="default",
-    show_default=True,
-    help="The namespace of the jobs (as spark.openlineage.namespace).",
-)
-@click.option(
-    "--table-namespace",
-    default="hive",
-    show_default=True,
-    help="The namespace of catalog tables, e.g. hive://metastore:9083.",
-)
+@_openlineage_options
 @click.option("--dry-run", is_flag=True, help="Read and count the events; send nothing.")
 @_reading_options
 @_progress_option
@@ -450,18 +444,7 @@ def emit(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
     help="Land OpenLineage run events in the consumer the OpenLineage client is configured "
     "for (OPENLINEAGE_URL, openlineage.yml; docs/openlineage.md), not in Atlas or Purview.",
 )
-@click.option(
-    "--openlineage-namespace",
-    default="default",
-    show_default=True,
-    help="--openlineage: the namespace of the jobs.",
-)
-@click.option(
-    "--table-namespace",
-    default="hive",
-    show_default=True,
-    help="--openlineage: the namespace of catalog tables, e.g. hive://metastore:9083.",
-)
+@_openlineage_options
 def sync(
     sources: Sequence[str],
     history_servers: Sequence[str],

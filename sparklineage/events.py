@@ -217,6 +217,7 @@ _KEPT_PROPERTIES = (
     "spark.sql.hive.metastore.",
     "spark.hadoop.hive.metastore.uris",
     "spark.hadoop.fs.defaultFS",
+    "spark.openlineage.namespace",
     "spark.sql.maxMetadataStringLength",
     "spark.sql.debug.maxToStringFields",
     "spark.sql.ui.explainMode",

@@ -517,7 +517,7 @@ class OpenLineageSyncer(Syncer):
 def openlineage_target_key(transport: Any, naming: OpenLineageOptions) -> str:
     """The state rows of one OpenLineage consumer and one way of naming into it."""
     return (
-        f"openlineage {target_of(transport)} namespace={naming.namespace} "
+        f"openlineage {target_of(transport)} namespace={naming.namespace or '(applications)'} "
         f"table_namespace={naming.table_namespace}"
     )
 

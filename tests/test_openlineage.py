@@ -28,7 +28,7 @@ from sparklineage.sinks.openlineage import (
     run_events,
 )
 from sparklineage.sinks.report import iso_time
-from tests.conftest import FIXTURES, ROOT, fixture_index, run_cli
+from tests.conftest import FIXTURES, ROOT, fixture_index, fixture_path, run_cli
 
 SPEC = ROOT.parent / "shared" / "reference" / "openlineage-spec"
 OPTIONS = OpenLineageOptions()
@@ -276,6 +276,33 @@ def test_extract_writes_one_event_per_line_with_the_namespace_asked_for(tmp_path
     events = [orjson.loads(line) for line in lines]
     assert len(events) > 50 and {e["job"]["namespace"] for e in events} == {"prod-cluster"}
     assert b"not-a-real-secret-42" not in out.read_bytes() and b"hunter2" not in out.read_bytes()
+
+
+@pytest.mark.parametrize("spark", ["3.5", "4.0"])
+def test_a_cluster_configured_for_openlineage_spark_names_the_job_namespace(spark: str):
+    """``spark.openlineage.namespace`` in the application's conf is its jobs' namespace, as
+    OpenLineage-spark names them; ``--openlineage-namespace`` overrides it."""
+    log = str(fixture_path("openlineage-namespace", spark))
+
+    def namespaces(*extra: str) -> set[str]:
+        done = run_cli("extract", log, "--format", "openlineage", *extra)
+        assert done.code == 0, done.stderr
+        events = [orjson.loads(line) for line in done.stdout.splitlines()]
+        assert any(e["outputs"] for e in events), "the write is among the events"
+        parents = {
+            e["run"]["facets"]["parent"]["job"]["namespace"]
+            for e in events
+            if "parent" in e["run"].get("facets", {})
+        }
+        return {e["job"]["namespace"] for e in events} | parents
+
+    assert namespaces() == {"analytics"}
+    assert namespaces("--openlineage-namespace", "prod") == {"prod"}
+    other = run_cli("extract", str(fixture_path("dml", spark)), "--format", "openlineage")
+    assert {orjson.loads(x)["job"]["namespace"] for x in other.stdout.splitlines()} == {"default"}
+    report = run_cli("extract", log, "--format", "json")
+    [app] = orjson.loads(report.stdout)["applications"]
+    assert app["openlineage_namespace"] == "analytics", "the report keeps it for emit"
 
 
 @pytest.mark.skipif(not SPEC.is_dir(), reason="../shared/reference/openlineage-spec is absent")

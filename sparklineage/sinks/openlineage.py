@@ -80,8 +80,19 @@ _CALL_SITE = re.compile(r"\bat \S+:\d+\s*$")  # "count at <stdin>:1": an action,
 class OpenLineageOptions:
     """How runs and datasets are named for an OpenLineage consumer."""
 
-    namespace: str = "default"  # the job namespace (OpenLineage-spark's default too)
+    namespace: str | None = None  # the job namespace; None: each application's own
     table_namespace: str = "hive"  # catalog tables: e.g. hive://metastore:9083
+
+
+# OpenLineage-spark's job namespace where ``spark.openlineage.namespace`` is not set.
+DEFAULT_NAMESPACE = "default"
+
+
+def job_namespace(app: Application, options: OpenLineageOptions) -> str:
+    """The namespace of an application's jobs: the one asked for, else the one its cluster
+    gave OpenLineage-spark (``spark.openlineage.namespace``), so runs of a cluster that later
+    installs the listener land beside these, else OpenLineage-spark's default."""
+    return options.namespace or app.openlineage_namespace or DEFAULT_NAMESPACE
 
 
 def run_events(
@@ -114,7 +125,7 @@ def _application_events(app: Application, options: OpenLineageOptions) -> Iterat
     start = app.start if app.start is not None else app.end
     if start is None:
         return  # no time at all in the log: nothing to place the runs at
-    job = {"namespace": options.namespace, "name": _job_name(app.name or app.id)}
+    job = {"namespace": job_namespace(app, options), "name": _job_name(app.name or app.id)}
     run_id = application_run_id(app)
     engine = _facet(
         "processing_engine",
@@ -147,7 +158,7 @@ def _query_events(
         "runId": query_run_id(app, query),
         "facets": {"parent": parent, "processing_engine": engine},
     }
-    job = {"namespace": naming.options.namespace, "name": _query_job_name(app, query)}
+    job = {"namespace": parent["job"]["namespace"], "name": _query_job_name(app, query)}
     job_facets: dict[str, Any] = {
         "jobType": _facet(
             "jobType",

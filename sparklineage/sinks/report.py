@@ -56,6 +56,8 @@ def application_entry(app: Application, *, plans: bool = False) -> dict[str, Any
     }
     if app.sessions:
         entry["sessions"] = [session_entry(s) for s in app.sessions]
+    if app.openlineage_namespace:
+        entry["openlineage_namespace"] = app.openlineage_namespace
     return entry
 
 
@@ -200,6 +202,7 @@ def _application(entry: dict[str, Any]) -> Application:
         warnings=_texts(entry, "warnings"),
         read_error=_maybe(entry, "read_error", str),
         sessions=sessions,
+        openlineage_namespace=_maybe(entry, "openlineage_namespace", str),
     )
 
 
