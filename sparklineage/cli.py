@@ -364,6 +364,13 @@ def upload(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
 @click.argument("paths", nargs=-1, required=True, metavar="LOG_OR_REPORT...")
 @_openlineage_options
 @click.option("--dry-run", is_flag=True, help="Read and count the events; send nothing.")
+@click.option(
+    "--retry-budget",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    help="Seconds one event may spend waiting out a throttling consumer (HTTP 429).",
+)
 @_reading_options
 @_progress_option
 def emit(paths: Sequence[str], dry_run: bool, **options: Any) -> None:

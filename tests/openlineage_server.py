@@ -30,6 +30,7 @@ class OpenLineageServer(LocalServer):
         self.runs: dict[str, dict[str, Any]] = {}  # runId -> eventType -> the event
         self.refused = 0
         self.failures: list[int] = []  # statuses to answer with, next requests first
+        self.retry_after: str | None = None  # the Retry-After header of those answers
         self._lock = threading.Lock()
         self._hold_at: int | None = None  # hold the answer to the event of this number
         self._held = threading.Event()
@@ -39,8 +40,9 @@ class OpenLineageServer(LocalServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def fail_next(self, *statuses: int) -> None:
+    def fail_next(self, *statuses: int, retry_after: str | None = None) -> None:
         self.failures.extend(statuses)
+        self.retry_after = retry_after
 
     def hold_after(self, events: int) -> None:
         """Apply the ``events``-th event from now, then hold its answer until released."""
@@ -61,12 +63,15 @@ class OpenLineageServer(LocalServer):
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                failing = bool(server.failures)
                 status = server.accept(self.path, body)
                 if server._hold_at is not None and len(server.received) == server._hold_at:
                     server._hold_at = None
                     server._held.set()
                     server._released.wait(60)
                 self.send_response(status)
+                if failing and server.retry_after is not None:
+                    self.send_header("Retry-After", server.retry_after)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from sparklineage.settings import World
 from tests.conftest import FIXTURES, run_cli
 
 pytest.importorskip("openlineage.client")
@@ -57,6 +58,34 @@ def test_a_refused_event_is_one_line_and_the_rest_is_sent(monkeypatch, openlinea
     assert len(errors) == 1 and "HTTP 400" in errors[0]
     assert "1 failed" in done.stderr and "Traceback" not in done.stderr
     assert openlineage_server.received
+
+
+def test_a_throttling_consumer_is_waited_for_and_every_event_lands_once(
+    monkeypatch, openlineage_server
+):
+    """HTTP 429 without Retry-After, which the OpenLineage client does not retry (with the
+    header, its urllib3 retry waits as asked): sent again after a backoff."""
+    waits: list[float] = []
+    openlineage_server.fail_next(429, 429)
+    monkeypatch.setenv("OPENLINEAGE_URL", openlineage_server.url)
+    done = run_cli("emit", LOGS, world=World(sleep=waits.append))
+    assert done.code == 0, done.stderr
+    assert len(waits) == 2 and all(0 < w <= 30 for w in waits)
+    assert done.stderr.count("throttles (HTTP 429): waiting") == 2
+    exported = run_cli("extract", LOGS, "--format", "openlineage")
+    assert openlineage_server.received == [orjson.loads(x) for x in exported.stdout.splitlines()]
+
+
+def test_throttling_past_the_retry_budget_fails_the_event_in_one_line(
+    monkeypatch, openlineage_server
+):
+    openlineage_server.fail_next(429)
+    monkeypatch.setenv("OPENLINEAGE_URL", openlineage_server.url)
+    done = run_cli("emit", LOGS, "--retry-budget", "0", world=World(sleep=lambda _s: None))
+    assert done.code == 3
+    errors = [line for line in done.stderr.splitlines() if line.startswith("sparklineage: error:")]
+    assert len(errors) == 1 and "HTTP 429" in errors[0]
+    assert "1 failed" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_an_unreachable_consumer_stops_the_run_in_a_few_lines(monkeypatch, openlineage_server):

@@ -13,6 +13,7 @@ from sparklineage.errors import ExitCode
 from sparklineage.settings import Settings
 from sparklineage.sinks.openlineage import run_events
 from sparklineage.sinks.openlineage_transport import (
+    Sender,
     event_failure,
     is_connection_failure,
     transport_of,
@@ -30,7 +31,12 @@ def run(paths: Sequence[str], settings: Settings, *, dry_run: bool) -> None:
     if dry_run:
         click.echo(f"would send {len(events)} events of {len(applications)} applications", err=True)
         return
-    transport = transport_of(settings.world.environ)
+    transport = Sender(
+        transport_of(settings.world.environ),
+        budget=settings.catalog.retry_budget,
+        sleep=settings.world.sleep,
+        notify=lambda message: click.echo(f"sparklineage: {message}", err=True),
+    )
     sent, failures, in_a_row = 0, 0, 0
     for event in events:
         try:

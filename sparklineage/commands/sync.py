@@ -50,10 +50,13 @@ def run(
         raise UsageError("give a SOURCE (log directory or URL) or --history-server URL")
     say = (lambda _line: None) if quiet else click.echo
     if openlineage:
-        from sparklineage.sinks.openlineage_transport import transport_of
+        from sparklineage.sinks.openlineage_transport import Sender, transport_of
 
-        transport = transport_of(settings.world.environ)
-        target = openlineage_target_key(transport, settings.openlineage)
+        configured = transport_of(settings.world.environ)
+        target = openlineage_target_key(configured, settings.openlineage)
+        transport = Sender(
+            configured, settings.catalog.retry_budget, sleep=settings.world.sleep, notify=say
+        )
     else:
         client = connected(settings)
         if quiet:

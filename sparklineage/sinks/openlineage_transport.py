@@ -5,18 +5,22 @@ The client of ``openlineage-python`` is configured as it always is (``OPENLINEAG
 ``OPENLINEAGE_API_KEY``, ``openlineage.yml`` in the working directory or ``~/.openlineage``,
 ``OPENLINEAGE_CONFIG``, ``OPENLINEAGE__TRANSPORT__…`` variables), so a team reuses what its
 other producers already have; its transport (http, file, console, kafka, …) sends the events,
-with its own retries. Where nothing is configured the client would print the events to the
-console unasked: that is refused, in one line saying what to set.
+with its own retries (of 5xx answers and broken connections). What the client does not retry
+is a throttled answer (HTTP 429): :class:`Sender` waits as the consumer asks and sends again,
+within a time budget, as the Atlas client does. Where nothing is configured the client would
+print the events to the console unasked: that is refused, in one line saying what to set.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sparklineage.errors import UsageError
-from sparklineage.http import failure_reason
+from sparklineage.http import ReadRetry, failure_reason
 from sparklineage.redact import redact_text
 
 _CONFIG_FILES = ("openlineage.yml", os.path.join("~", ".openlineage", "openlineage.yml"))
@@ -42,6 +46,36 @@ def transport_of(environ: Mapping[str, str]) -> Any:
         raise UsageError(
             f"the OpenLineage client's configuration: {redact_text(str(exc))}"
         ) from None
+
+
+@dataclass
+class Sender:
+    """A transport that waits out a throttling consumer: an event answered with HTTP 429 is
+    sent again after the consumer's ``Retry-After`` (else a growing backoff), until
+    ``budget`` seconds were spent on it; then its error is raised like any other."""
+
+    transport: Any
+    budget: float = 300.0
+    sleep: Callable[[float], None] = time.sleep
+    notify: Callable[[str], None] = lambda _message: None
+
+    def emit(self, event: dict[str, Any]) -> None:
+        waited, attempt = 0.0, 0
+        while True:
+            try:
+                self.transport.emit(event)
+                return
+            except Exception as exc:  # re-raised unless it is a throttled answer
+                response = getattr(exc, "response", None)
+                if getattr(response, "status_code", None) != 429:
+                    raise
+                attempt += 1
+                wait = ReadRetry().wait(attempt, response)
+                if waited + wait > self.budget:
+                    raise
+            self.notify(f"the OpenLineage consumer throttles (HTTP 429): waiting {wait:.1f}s")
+            self.sleep(wait)
+            waited += wait
 
 
 def target_of(transport: Any) -> str:
