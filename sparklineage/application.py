@@ -126,6 +126,11 @@ def read_application(
         return _freeze(source, summary, stream, _unhandled(source, exc))
 
 
+def unreadable_application(source: LogSource, reason: str) -> Application:
+    """What the report says of a log of which nothing could be read: where it is, and why."""
+    return _freeze(source, _Summary(), EventStream(source), f"{shown(source.path)}: {reason}")
+
+
 def of_users(applications: Iterable[Application], users: Collection[str]) -> list[Application]:
     """Only the queries and sessions ``users`` ran on a multi-user server (``extract --user``);
     applications where none of them ran anything are left out."""

@@ -70,6 +70,13 @@ def _reading_options(command: Callable[..., None]) -> Callable[..., None]:
         show_default=True,
         help="Skip longer lines as malformed (memory stays bounded; real plans are far less).",
     )(command)
+    command = click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Read logs in N parallel processes (the output is the same, in the same order).",
+    )(command)
     return click.option("--strict", is_flag=True, help="Fail a log at its first malformed line.")(
         command
     )
@@ -424,13 +431,6 @@ def emit(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
     "--since", metavar="WHEN", help="Only logs changed since WHEN: 36h, 7d, 2024-06-01, …"
 )
 @click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Logs read in parallel processes (uploads stay in order).",
-)
-@click.option(
     "--dry-run", is_flag=True, help="Read and say what would be sent; send and record nothing."
 )
 @click.option(
@@ -459,7 +459,6 @@ def sync(
     wait: bool,
     include_incomplete: bool,
     since: str | None,
-    jobs: int,
     dry_run: bool,
     storage_options: Sequence[str],
     quiet: bool,
@@ -501,7 +500,6 @@ def sync(
         wait=wait,
         include_incomplete=include_incomplete,
         since=since,
-        jobs=jobs,
         dry_run=dry_run,
         storage_options=storage_options,
         quiet=quiet,

@@ -92,6 +92,10 @@ class LogReadError(SparkLineageError):
         self.path = path
         self.reason = message
 
+    def __reduce__(self) -> tuple[type[LogReadError], tuple[str, str]]:
+        """Pickled as built (a worker of ``--jobs`` raises it in its parent)."""
+        return type(self), (self.path, self.reason)
+
 
 class FetchError(LogReadError):
     """A remote log could not be copied (network, permissions): it may work next time."""

@@ -67,6 +67,7 @@ class Settings:
     batch_bytes: int = 4 << 20  # bytes per request, at most
     collection: str | None = None  # the Purview collection new entities go to
     progress: bool | None = None  # None: a bar on a terminal, for large inputs
+    jobs: int = 1  # processes reading logs (the output is the same whatever the number)
     world: World = field(default_factory=World)
 
     @classmethod
@@ -110,5 +111,6 @@ class Settings:
             batch_bytes=pick("batch_bytes", defaults.batch_bytes),
             collection=given.get("collection"),
             progress=given.get("progress"),
+            jobs=pick("jobs", defaults.jobs),
             world=world or World(),
         )

@@ -15,16 +15,9 @@ with its queries, only after its upload succeeded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import itertools
-import multiprocessing
-import os
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -68,6 +61,7 @@ from sparklineage.sinks.openlineage_transport import (
 )
 from sparklineage.sinks.report import query_entry
 from sparklineage.state import PendingUpload, SyncState, location_key
+from sparklineage.workers import ordered_map
 
 
 @dataclass(frozen=True)
@@ -172,10 +166,17 @@ def _read_fetched(candidate: Candidate, path: Path, reading: ReadOptions) -> Ext
     )
 
 
-def _worker_died(candidate: Candidate) -> str:
-    return (
-        f"{candidate.location}: the worker reading it (or a log beside it) died, killed or out "
-        "of memory; it is taken again next run"
+def _extract_pair(pair: tuple[Source, Candidate], reading: ReadOptions) -> Extraction:
+    return extract(*pair, reading)
+
+
+def _lost(pair: tuple[Source, Candidate]) -> Extraction:
+    """A candidate whose worker died, killed or out of memory: taken again next run."""
+    candidate = pair[1]
+    return Extraction(
+        candidate,
+        fetch_error=f"{candidate.location}: the worker reading it (or a log beside it) died, "
+        "killed or out of memory; it is taken again next run",
     )
 
 
@@ -286,53 +287,10 @@ class Syncer:
         return True
 
     def _extractions(self, todo: list[tuple[Source, Candidate]]) -> Iterator[Extraction]:
-        """Each candidate read, in the order given; by ``jobs`` processes at once, at most
-        two per process read ahead (so memory stays bounded on a backfill)."""
-        reading = self.options.reading
-        if self.options.jobs <= 1 or len(todo) <= 1:
-            for source, candidate in todo:
-                yield extract(source, candidate, reading)
-            return
-        waiting = iter(todo)
-        broke = True
-        while broke:  # a new pool after a worker died (killed, out of memory)
-            broke = yield from self._pooled(waiting, reading)
-
-    def _pooled(
-        self, waiting: Iterator[tuple[Source, Candidate]], reading: ReadOptions
-    ) -> Generator[Extraction, None, bool]:
-        """Read from ``waiting`` in one pool of workers until it is empty (False) or the pool
-        breaks (True): then the candidates in flight are deferred to the next run."""
-        jobs = self.options.jobs
-        # Spawned, not forked: a forked worker would inherit the state's lock and its SQLite
-        # handle, and hold the lock after a killed run. Workers also end with their run.
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_end_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            ahead = deque(
-                (c, pool.submit(extract, s, c, reading))
-                for s, c in itertools.islice(waiting, 2 * jobs)
-            )
-            try:
-                while ahead:
-                    candidate, future = ahead.popleft()
-                    try:
-                        extraction = future.result()
-                    except BrokenProcessPool:
-                        for lost in [candidate, *(c for c, _ in ahead)]:
-                            yield Extraction(lost, fetch_error=_worker_died(lost))
-                        ahead.clear()
-                        return True
-                    for source, following in itertools.islice(waiting, 1):
-                        ahead.append((following, pool.submit(extract, source, following, reading)))
-                    yield extraction
-            finally:
-                for _, future in ahead:
-                    future.cancel()
-        return False
+        """Each candidate read, in the order given, by ``jobs`` processes at once; one whose
+        worker died is deferred to the next run."""
+        work = functools.partial(_extract_pair, reading=self.options.reading)
+        return ordered_map(work, todo, self.options.jobs, lost=_lost)
 
     def _finish_interrupted(self) -> None:
         """Deletes that a killed run had begun: finish them, then the queries have landed."""
@@ -526,18 +484,6 @@ def _redacting(out: Callable[[str], None]) -> Callable[[str], None]:
     """``out`` given every line redacted: lines quote locations, names and what the catalog
     answered."""
     return lambda line: out(redact_text(line))
-
-
-def _end_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker once the run that started it is gone (killed
-    with -9, its workers would otherwise wait forever for more logs to read)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _typedefs_version() -> str:

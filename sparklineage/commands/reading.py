@@ -10,12 +10,18 @@ from typing import Any
 
 import click
 
-from sparklineage.application import Application, ReadOptions, read_application
+from sparklineage.application import (
+    Application,
+    ReadOptions,
+    read_application,
+    unreadable_application,
+)
 from sparklineage.logs import LogSource, discover
 from sparklineage.logs.discovery import Discovery
 from sparklineage.redact import redact_text
 from sparklineage.settings import Settings
 from sparklineage.sinks.report import load_report, sort_key
+from sparklineage.workers import ordered_map
 
 PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
 
@@ -47,7 +53,11 @@ def read_logs(
     """Every application under ``paths``, problems said; True when something was unreadable."""
     found = discover(paths)
     applications = read_all(
-        found.sources, reading=settings.reading, progress=settings.progress, plans=plans
+        found.sources,
+        reading=settings.reading,
+        progress=settings.progress,
+        plans=plans,
+        jobs=settings.jobs,
     )
     report_problems(found, applications, verbose=verbose)
     return applications, bool(found.problems) or any(a.read_error for a in applications)
@@ -59,13 +69,22 @@ def read_all(
     reading: ReadOptions,
     progress: bool | None,
     plans: bool = False,
+    jobs: int = 1,
 ) -> list[Application]:
-    """Read every application, with one progress bar over all their bytes."""
+    """Read every application, in order, by ``jobs`` processes at once, with one progress
+    bar over all their bytes (moved log by log under ``--jobs``, byte by byte without)."""
     total = sum(s.size for s in sources)
     show = sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES if progress is None else progress
     applications = []
     with _progress_bar(total, show) as advance:
         done = 0
+        if jobs > 1:
+            read = functools.partial(_read_source, reading=reading, plans=plans)
+            for source, app in zip(sources, ordered_map(read, sources, jobs, _lost), strict=True):
+                applications.append(app)
+                done += source.size
+                advance(done)
+            return applications
         for source in sources:
             applications.append(
                 read_application(
@@ -78,6 +97,16 @@ def read_all(
             done += source.size
             advance(done)
     return applications
+
+
+def _read_source(source: LogSource, *, reading: ReadOptions, plans: bool) -> Application:
+    """One log, in a worker process of ``--jobs``."""
+    return read_application(source, reading=reading, keep_plans=plans)
+
+
+def _lost(source: LogSource) -> Application:
+    """A log whose worker died (killed, or out of memory): reported as unreadable."""
+    return unreadable_application(source, "the process reading it died (killed, or out of memory)")
 
 
 def report_problems(

@@ -26,7 +26,6 @@ def run(
     wait: bool,
     include_incomplete: bool,
     since: str | None,
-    jobs: int,
     dry_run: bool,
     storage_options: Sequence[str],
     quiet: bool,
@@ -77,7 +76,7 @@ def run(
     options = SyncOptions(
         include_incomplete=include_incomplete,
         since=since_epoch(since, settings.world.clock()) if since else None,
-        jobs=jobs,
+        jobs=settings.jobs,
         dry_run=dry_run,
         reading=settings.reading,
         mapping=settings.mapping,
