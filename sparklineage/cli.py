@@ -82,6 +82,15 @@ def _reading_options(command: Callable[..., None]) -> Callable[..., None]:
     )
 
 
+_storage_option = click.option(
+    "--storage-option",
+    "storage_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Option for the fsspec filesystem of a URL (e.g. account_name=…). Repeatable.",
+)
+
+
 def _openlineage_options(command: Callable[..., None]) -> Callable[..., None]:
     """How jobs and tables are named for OpenLineage (``--format openlineage``, ``emit``,
     ``sync --openlineage``)."""
@@ -132,14 +141,33 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "atlas", "openlineage"]),
-    help="Output format: text, the JSON report, the Atlas payloads `upload` would send, or "
-    "OpenLineage run events (one JSON per line, docs/openlineage.md). "
+    type=click.Choice(["text", "json", "atlas", "openlineage", "parts"]),
+    help="Output format: text, the JSON report, the Atlas payloads `upload` would send, "
+    "OpenLineage run events (one JSON per line, docs/openlineage.md), or (--engine spark) "
+    "JSON-lines part files under -o OUT by application date (docs/scale.md). "
     "Default: text on a terminal, the JSON report otherwise.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write to this file instead of stdout (--format parts: this new directory).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Who reads the logs: this process (and --jobs), or a Spark job (pyspark; "
+    "docs/scale.md). The report is the same.",
+)
+@click.option(
+    "--master",
+    metavar="URL",
+    help="--engine spark: the Spark master (local[4], yarn, spark://…). Default: the active "
+    "session's, or spark-submit's.",
+)
+@_storage_option
 @_reading_options
 @_progress_option
 @click.option("--columns", is_flag=True, help="Text output: list each written column's sources.")
@@ -162,6 +190,9 @@ def extract(
     paths: Sequence[str],
     fmt: str | None,
     output: str | None,
+    engine: str,
+    master: str | None,
+    storage_options: Sequence[str],
     columns: bool,
     plans: bool,
     verbose: bool,
@@ -183,6 +214,9 @@ def extract(
       sparklineage extract app-1.zstd --columns     # with column lineage, as text
       sparklineage extract thriftserver-logs/ --user alice   # what alice ran on a server
       sparklineage extract /var/log/spark-events --format openlineage -o events.ndjson
+      sparklineage extract /var/log/spark-events --jobs 4 -o lineage.json
+      sparklineage extract s3://bucket/spark-events --engine spark --master 'local[8]' \\
+          --format parts --plans -o /data/lineage-parts     # docs/scale.md
 
     Exit status: 0 when every log was read, 3 when some could not be (the others are still
     reported), 2 on usage errors.
@@ -193,6 +227,9 @@ def extract(
     command.run(
         paths,
         settings,
+        engine=engine,
+        master=master,
+        storage_options=storage_options,
         fmt=fmt,
         output=output,
         columns=columns,
@@ -433,13 +470,7 @@ def emit(paths: Sequence[str], dry_run: bool, **options: Any) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Read and say what would be sent; send and record nothing."
 )
-@click.option(
-    "--storage-option",
-    "storage_options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Option for the fsspec filesystem of a URL SOURCE (e.g. account_name=…). Repeatable.",
-)
+@_storage_option
 @_batch_limits
 @_collection_option
 @_reading_options

@@ -55,6 +55,13 @@ class SourceUnavailableError(SparkLineageError):
     exit_code = ExitCode.PARTIAL
 
 
+class SparkJobError(SparkLineageError):
+    """The Spark job of ``--engine spark`` failed as a whole (executors lost, the cluster
+    gone): nothing was written; the run can be made again as it is."""
+
+    exit_code = ExitCode.PARTIAL
+
+
 class AtlasError(SparkLineageError):
     """The catalog endpoint refused a request (after retries, where retrying made sense), or
     could not be reached (``status`` None). A configuration problem unless the uploader, which

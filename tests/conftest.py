@@ -116,6 +116,15 @@ def copy_logs(into: Path, scenarios: tuple[str, ...], spark: str = "3.5") -> Pat
     return into
 
 
+def with_event_cut(log: bytes, event: bytes = b"SQLExecutionStart") -> tuple[bytes, int]:
+    """Hand-made damage for a malformed-input test: a real log with its first ``event`` cut
+    in half; and that line's number."""
+    lines = log.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if event in line)
+    lines[at] = lines[at][: len(lines[at]) // 2] + b"\n"
+    return b"".join(lines), at + 1
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

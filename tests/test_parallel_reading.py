@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sparklineage.workers import ordered_map
-from tests.conftest import CORPUS, FIXTURES, run_cli
+from tests.conftest import CORPUS, FIXTURES, run_cli, with_event_cut
 
 PATHS = [str(FIXTURES)] + ([str(CORPUS)] if CORPUS.is_dir() else [])
 
@@ -30,15 +30,12 @@ def test_strict_fails_the_same_log_under_jobs(tmp_path: Path):
     log = tmp_path / "events" / "app-malformed"
     log.parent.mkdir()
     good = next(p for p in (FIXTURES / "spark-3.5").iterdir() if p.is_file() and "." not in p.name)
-    lines = good.read_bytes().splitlines(keepends=True)
-    at = next(i for i, line in enumerate(lines) if b"SQLExecutionStart" in line)
-    # Hand-made damage for a malformed-input test: a real log with one event cut in half.
-    lines[at] = lines[at][: len(lines[at]) // 2] + b"\n"
-    log.write_bytes(b"".join(lines))
+    damaged, line = with_event_cut(good.read_bytes())
+    log.write_bytes(damaged)
     first = run_cli("extract", str(log.parent), "--strict")
     second = run_cli("extract", str(log.parent), "--strict", "--jobs", "2")
     assert first.code == second.code == 3
-    assert f"app-malformed:{at + 1}: malformed" in second.stderr
+    assert f"app-malformed:{line}: malformed" in second.stderr
     assert first.stderr == second.stderr and "Traceback" not in second.stderr
 
 

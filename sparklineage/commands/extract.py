@@ -10,18 +10,25 @@ import orjson
 from sparklineage.application import of_users
 from sparklineage.atlas.mapping import plan_upload
 from sparklineage.commands.reading import read_logs
-from sparklineage.errors import ExitCode
+from sparklineage.commands.spark import SparkJob, read_on_spark, write_parts_on_spark
+from sparklineage.commands.sync import key_values
+from sparklineage.errors import ExitCode, UsageError
+from sparklineage.redact import redact_url
 from sparklineage.settings import Settings
 from sparklineage.sinks.openlineage import render_ndjson
 from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import render_json, sort_key
 from sparklineage.sinks.text import render_text
+from sparklineage.spark_engine import is_url
 
 
 def run(
     paths: Sequence[str],
     settings: Settings,
     *,
+    engine: str = "local",
+    master: str | None = None,
+    storage_options: Sequence[str] = (),
     fmt: str | None,
     output: str | None,
     columns: bool,
@@ -31,7 +38,17 @@ def run(
 ) -> None:
     """Write the report; exit 3 when some log could not be read (the rest is reported)."""
     keep_plans = plans or fmt == "atlas"
-    applications, partial = read_logs(paths, settings, plans=keep_plans, verbose=verbose)
+    _check_engine_options(engine, paths, settings, fmt=fmt, output=output, users=users)
+    job = SparkJob(master, key_values(storage_options), verbose=verbose)
+    if fmt == "parts":
+        assert output is not None
+        if write_parts_on_spark(job, paths, settings, output, plans=plans):
+            sys.exit(ExitCode.PARTIAL)
+        return
+    if engine == "spark":
+        applications, partial = read_on_spark(job, paths, settings, plans=keep_plans)
+    else:
+        applications, partial = read_logs(paths, settings, plans=keep_plans, verbose=verbose)
     if users:
         applications = of_users(applications, users)
     if fmt is None:
@@ -48,3 +65,34 @@ def run(
     write_output(data, output)
     if partial:
         sys.exit(ExitCode.PARTIAL)
+
+
+def _check_engine_options(
+    engine: str,
+    paths: Sequence[str],
+    settings: Settings,
+    *,
+    fmt: str | None,
+    output: str | None,
+    users: Sequence[str],
+) -> None:
+    """What an engine cannot do, said before anything is read (or a session started)."""
+    if fmt == "parts" and engine != "spark":
+        raise UsageError("--format parts is the Spark engine's: add --engine spark")
+    if engine != "spark":
+        url = next((p for p in paths if is_url(p)), None)
+        if url is not None:
+            raise UsageError(
+                f"{redact_url(url)}: extract reads local (or mounted) paths; a URL is read "
+                "by `extract --engine spark` or by `sync`"
+            )
+        return
+    if settings.jobs > 1:
+        raise UsageError(
+            "--jobs is the local engine's; with --engine spark, the cluster's cores read "
+            "(--master local[N] on one machine)"
+        )
+    if fmt == "parts" and not output:
+        raise UsageError("--format parts writes a directory: give it with -o OUT")
+    if fmt == "parts" and users:
+        raise UsageError("--user is not available with --format parts: filter a JSON report")

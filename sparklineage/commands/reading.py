@@ -17,7 +17,6 @@ from sparklineage.application import (
     unreadable_application,
 )
 from sparklineage.logs import LogSource, discover
-from sparklineage.logs.discovery import Discovery
 from sparklineage.redact import redact_text
 from sparklineage.settings import Settings
 from sparklineage.sinks.report import load_report, sort_key
@@ -59,7 +58,7 @@ def read_logs(
         plans=plans,
         jobs=settings.jobs,
     )
-    report_problems(found, applications, verbose=verbose)
+    report_problems(found.warnings, found.problems, applications, verbose=verbose)
     return applications, bool(found.problems) or any(a.read_error for a in applications)
 
 
@@ -110,12 +109,17 @@ def _lost(source: LogSource) -> Application:
 
 
 def report_problems(
-    found: Discovery, applications: Sequence[Application], *, verbose: bool
+    warnings: Sequence[str],
+    problems: Sequence[object],
+    applications: Sequence[Application],
+    *,
+    verbose: bool,
 ) -> None:
-    for warning in found.warnings:
+    """What discovery and reading said, on stderr: the same lines whichever engine read."""
+    for warning in warnings:
         click.echo(f"sparklineage: warning: {redact_text(warning)}", err=True)
-    for problem in found.problems:
-        click.echo(f"sparklineage: error: {problem}", err=True)  # errors redact themselves
+    for problem in problems:
+        click.echo(f"sparklineage: error: {redact_text(str(problem))}", err=True)
     for app in applications:
         if app.read_error:
             click.echo(f"sparklineage: error: {redact_text(app.read_error)}", err=True)

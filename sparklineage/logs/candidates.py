@@ -25,6 +25,7 @@ class Candidate:
     fingerprint: str  # changes whenever the log changes (sizes, times, completion)
     in_progress: bool  # the listing says the application is still running
     modified: float  # epoch seconds of the newest change
+    size: int = 0  # bytes of its files, where the listing says (to balance Spark partitions)
 
 
 @dataclass(frozen=True)

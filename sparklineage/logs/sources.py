@@ -185,6 +185,7 @@ def _candidate(location: str, found: Found) -> Candidate:
         fingerprint=digest.hexdigest()[:32],
         in_progress=found.in_progress,
         modified=max((e.modified for e in files), default=0.0),
+        size=sum(e.size for e in files),
     )
 
 

@@ -146,11 +146,14 @@ def render_json(applications: Iterable[Application], *, plans: bool = False) -> 
 
 def load_report(path: str) -> list[Application] | None:
     """The applications of the report in ``path``, or None when it is no report (a log: a
-    ``.json`` name with the report's schema is what makes a file a report).
+    ``.json`` name with the report's schema is what makes a file a report; a directory of
+    part files that ``extract --format parts`` wrote is one too).
 
     A file that claims the schema but does not hold what this module writes (edited by hand,
     cut, another tool that borrowed the name) is refused whole, in one line naming it.
     """
+    if os.path.isdir(path):
+        return load_parts(path)
     if not path.endswith(".json") or not os.path.isfile(path):
         return None
     try:
@@ -168,6 +171,62 @@ def load_report(path: str) -> list[Application] | None:
             f"({type(exc).__name__}: {str(exc)[:200]}); write it again with "
             "`sparklineage extract LOGS -o FILE`"
         ) from None
+
+
+def load_parts(path: str) -> list[Application] | None:
+    """The applications of the part files under ``path`` (``extract --format parts``: the
+    whole output, or one ``date=…`` partition of it), day by day, each day as a report
+    orders it; None when ``path`` holds no such parts (a log directory)."""
+    parts = _part_files(path)
+    if not parts or not _is_part_file(parts[0]):
+        return None
+    applications: list[Application] = []
+    for day in sorted({os.path.dirname(p) for p in parts}):
+        lines = (
+            (part, number, line)
+            for part in parts
+            if os.path.dirname(part) == day
+            for number, line in enumerate(_lines(part), 1)
+        )
+        applications.extend(sorted((_part_line(*line) for line in lines), key=sort_key))
+    return applications
+
+
+def _part_files(path: str) -> list[str]:
+    """The part files of an output root (in its ``date=…`` directories) or of one day."""
+    days = [path]
+    if not os.path.basename(os.path.normpath(path)).startswith("date="):
+        days = sorted(os.path.join(path, d) for d in os.listdir(path) if d.startswith("date="))
+    return [
+        os.path.join(day, name)
+        for day in days
+        if os.path.isdir(day)
+        for name in sorted(os.listdir(day))
+        if name.startswith("part-")
+    ]
+
+
+def _is_part_file(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(len(SCHEMA) + 16).startswith(b'{"schema":"' + SCHEMA.encode())
+
+
+def _lines(path: str) -> list[bytes]:
+    with open(path, "rb") as handle:
+        return [line for line in handle.read().splitlines() if line.strip()]
+
+
+def _part_line(path: str, number: int, line: bytes) -> Application:
+    """One line of a part file: a report document holding one application."""
+    try:
+        (app,) = applications_of(orjson.loads(line))
+    except (KeyError, TypeError, ValueError, orjson.JSONDecodeError) as exc:
+        raise UsageError(
+            f"{shown(path)}:{number}: not a line of sparklineage part files "
+            f"({type(exc).__name__}: {str(exc)[:200]}); write them again with "
+            "`sparklineage extract LOGS --engine spark --format parts -o OUT`"
+        ) from None
+    return app
 
 
 def applications_of(document: dict[str, Any]) -> list[Application]:

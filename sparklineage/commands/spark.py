@@ -1,0 +1,79 @@
+"""``extract --engine spark``: the driver's side, said as the local engine says it.
+
+The job itself is :mod:`sparklineage.spark_engine`; here are what the user sees of it:
+problems on stderr in the local engine's words, and whether the run was partial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from sparklineage.application import Application
+from sparklineage.commands.reading import report_problems
+from sparklineage.redact import redact_text
+from sparklineage.settings import Settings
+from sparklineage.spark_engine import (
+    Found,
+    Outcome,
+    collected,
+    find_work,
+    spark_session,
+    write_parts,
+)
+
+
+@dataclass(frozen=True)
+class SparkJob:
+    """How the Spark engine runs: on which master, reading URLs with which options."""
+
+    master: str | None
+    storage_options: dict[str, Any]
+    verbose: bool = False  # each application's warnings on stderr too
+
+
+def read_on_spark(
+    job: SparkJob, paths: Sequence[str], settings: Settings, *, plans: bool
+) -> tuple[list[Application], bool]:
+    """Every application under ``paths``, read by a Spark job, in the local engine's order."""
+    found = find_work(paths, job.storage_options)
+    spark, ours = spark_session(job.master)
+    try:
+        outcomes = collected(spark, found.work, reading=settings.reading, plans=plans)
+    finally:
+        if ours:
+            spark.stop()
+    applications = [a for o in outcomes for a in o.applications]
+    return applications, _said(found, outcomes, verbose=job.verbose)
+
+
+def write_parts_on_spark(
+    job: SparkJob, paths: Sequence[str], settings: Settings, out: str, *, plans: bool
+) -> bool:
+    """Every application under ``paths`` as part files under ``out``; True when partial."""
+    found = find_work(paths, job.storage_options)
+    spark, ours = spark_session(job.master)
+    try:
+        outcomes = write_parts(spark, found.work, out, reading=settings.reading, plans=plans)
+    finally:
+        if ours:
+            spark.stop()
+    partial = _said(found, outcomes, verbose=job.verbose)
+    written = sum(o.written for o in outcomes)
+    click.echo(f"{written} applications written to {redact_text(out)}", err=True)
+    return partial
+
+
+def _said(found: Found, outcomes: Sequence[Outcome], *, verbose: bool) -> bool:
+    """Every problem on stderr, as the local engine words it; True when something was
+    unreadable. Under ``--strict``, the first log failed (in the local order) fails the run."""
+    strict = next((o.strict for o in outcomes if o.strict), None)
+    if strict is not None:
+        raise strict
+    problems = [*found.problems, *(p for o in outcomes for p in o.problems)]
+    applications = [a for o in outcomes for a in o.applications]
+    report_problems(found.warnings, problems, applications, verbose=verbose)
+    return bool(problems) or any(a.read_error for a in applications)

@@ -1,0 +1,280 @@
+"""``extract --engine spark``: the logs read by a Spark job, with the code the CLI reads them with.
+
+A backfill of years of logs outgrows one machine; the teams that have it already run Spark.
+The driver finds the applications as ``extract`` does (local or mounted paths by the same
+discovery, fsspec URLs by the listing ``sync`` uses), deals them out in partitions of about
+equal bytes, and each executor reads its share with :func:`read_application`, the function
+``--jobs`` workers run. What comes back is either collected, to be written as the local
+engine writes it (any ``--format``, byte for byte the same), or, for runs too big for one
+driver, written by Spark itself as JSON-lines part files partitioned by application date
+(``--format parts``, read back by ``upload``, ``emit`` and ``check``; see docs/scale.md).
+
+Nothing about one log fails the Spark job: a log that cannot be read comes back as an
+unreadable application (its ``read_error``) or as a problem of its path, and the driver says
+it as the local engine does. Only the driver talks to the catalog, later: see docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sparklineage.application import Application, ReadOptions, read_application
+from sparklineage.errors import LogReadError, SparkJobError, UsageError
+from sparklineage.logs import LogSource, discover
+from sparklineage.logs.candidates import Candidate, Source
+from sparklineage.logs.sources import list_candidates, source_of
+from sparklineage.redact import redact_url
+from sparklineage.sinks.report import SCHEMA, application_entry, iso_time
+
+PARTITIONS_PER_CORE = 4  # small enough shares that one big log does not hold up the rest
+
+
+@dataclass(frozen=True)
+class Work:
+    """One thing an executor reads: a log found by discovery, or an application of a
+    remote listing (copied to the executor's scratch space, then read)."""
+
+    index: int  # where its applications go in the report, as the local engine orders them
+    size: int  # bytes, to balance the partitions
+    log: LogSource | None = None
+    remote: tuple[Source, Candidate] | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one piece of work gave: its applications, what went wrong beside them, and
+    under ``--strict`` the malformed line that failed it."""
+
+    index: int
+    applications: tuple[Application, ...] = ()
+    problems: tuple[str, ...] = ()
+    strict: LogReadError | None = None  # raised by the driver, as the local engine raises it
+    written: int = 0  # --format parts: applications written (their content stays there)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the driver found: the work, and what discovery said of the paths."""
+
+    work: tuple[Work, ...]
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def find_work(paths: Sequence[str], storage_options: dict[str, Any] | None = None) -> Found:
+    """The applications under ``paths``, in the order the local engine reads them: local
+    paths by :func:`discover` (one walk over all of them), then each URL's listing (its
+    fsspec filesystem made with ``storage_options``, on the driver and every executor)."""
+    local = [p for p in paths if not is_url(p)]
+    work: list[Work] = []
+    problems: list[str] = []
+    warnings: list[str] = []
+    if local:
+        found = discover(local)
+        work.extend(Work(len(work), s.size, log=s) for s in found.sources)
+        problems.extend(str(p) for p in found.problems)
+        warnings.extend(found.warnings)
+    for url in (p for p in paths if is_url(p)):
+        source = source_of(url, storage_options)
+        for candidate in list_candidates(source):
+            work.append(Work(len(work), candidate.size, remote=(source, candidate)))
+    return Found(tuple(work), tuple(problems), tuple(warnings))
+
+
+def is_url(path: str) -> bool:
+    """A URL for fsspec (``s3://``, ``abfss://``…), not a path or a ``file://`` URL."""
+    scheme, sep, _ = path.partition("://")
+    return bool(sep) and len(scheme) > 1 and scheme != "file"
+
+
+def balanced(work: Sequence[Work], partitions: int) -> list[list[Work]]:
+    """``work`` dealt into at most ``partitions`` shares of about equal bytes: the biggest
+    first, each to the lightest share so far (within 4/3 of the best split)."""
+    count = max(1, min(partitions, len(work)))
+    shares: list[list[Work]] = [[] for _ in range(count)]
+    lightest = [(0, i) for i in range(count)]
+    for item in sorted(work, key=lambda w: (-w.size, w.index)):
+        load, i = heapq.heappop(lightest)
+        shares[i].append(item)
+        heapq.heappush(lightest, (load + item.size, i))
+    return [share for share in shares if share]
+
+
+def read_share(share: Iterable[Work], *, reading: ReadOptions, plans: bool) -> Iterator[Outcome]:
+    """An executor's share, read one piece at a time (memory is that of one log)."""
+    for item in share:
+        yield read_work(item, reading=reading, plans=plans)
+
+
+def read_work(item: Work, *, reading: ReadOptions, plans: bool) -> Outcome:
+    """One piece of work, never raising: whatever goes wrong is this piece's outcome."""
+    try:
+        if item.log is not None:
+            return Outcome(
+                item.index, (read_application(item.log, reading=reading, keep_plans=plans),)
+            )
+        assert item.remote is not None
+        return _read_remote(item.index, *item.remote, reading=reading)
+    except LogReadError as exc:  # --strict: the first malformed line fails the log
+        return Outcome(item.index, strict=exc)
+    except Exception as exc:  # a bug of ours on a log nobody foresaw: this log only
+        where = item.log.path if item.log else item.remote[1].location if item.remote else "?"
+        problem = f"{where}: sparklineage could not handle it ({type(exc).__name__}: {exc})"
+        return Outcome(item.index, problems=(problem[:500],))
+
+
+def _read_remote(
+    index: int, source: Source, candidate: Candidate, *, reading: ReadOptions
+) -> Outcome:
+    from sparklineage.sync import extract  # the fetch-and-read of sync, with its messages
+
+    got = extract(source, candidate, reading)
+    problems = list(got.problems)
+    if got.fetch_error:
+        problems.append(got.fetch_error)
+    if got.vanished:
+        problems.append(f"{candidate.location}: gone since it was listed")
+    return Outcome(index, got.applications, tuple(problems))
+
+
+def partition_date(app: Application) -> str:
+    """The partition an application's part line goes to: the UTC day it started."""
+    start = iso_time(app.start)
+    return start[:10] if start else "unknown"
+
+
+def part_line(app: Application, *, plans: bool) -> str:
+    """One application as a line of a part file: a report document of its own, so every
+    line is read by the report reader as it is."""
+    document = {"schema": SCHEMA, "applications": [application_entry(app, plans=plans)]}
+    return orjson.dumps(document).decode()
+
+
+# ------------------------------------------------------------------ the Spark side
+
+
+def spark_session(master: str | None) -> tuple[Any, bool]:
+    """The session already there (a notebook, a Databricks job task: its context runs
+    before our code does) or a new one (``--master``, or spark-submit's); True when it is
+    ours to stop. A clear message when pyspark is not installed."""
+    try:
+        from pyspark import SparkContext
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(
+            "--engine spark needs pyspark: pip install 'spark-eventlog-lineage[spark]' "
+            "(or run under spark-submit)"
+        ) from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    if SparkContext._active_spark_context is not None:
+        return SparkSession.builder.getOrCreate(), False
+    if (master or "").startswith("local"):
+        # Local executors are this machine's Python: the one that has sparklineage.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("sparklineage extract")
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit: the JVM is ours
+        quiet = Path(__file__).with_name("spark_log4j2.properties")
+        builder = builder.config(
+            "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={quiet}"
+        ).config("spark.ui.showConsoleProgress", "false")
+    if master:
+        builder = builder.master(master)
+    return builder.getOrCreate(), True
+
+
+def outcomes_rdd(spark: Any, work: Sequence[Work], *, reading: ReadOptions, plans: bool) -> Any:
+    """The RDD of every piece's :class:`Outcome`, one balanced share per partition."""
+    context = spark.sparkContext
+    shares = balanced(work, context.defaultParallelism * PARTITIONS_PER_CORE)
+    read = functools.partial(read_share, reading=reading, plans=plans)
+    return context.parallelize(shares, len(shares)).flatMap(read)
+
+
+def collected(
+    spark: Any, work: Sequence[Work], *, reading: ReadOptions, plans: bool
+) -> list[Outcome]:
+    """Every outcome on the driver, in the local engine's order."""
+    if not work:
+        return []
+    rdd = outcomes_rdd(spark, work, reading=reading, plans=plans)
+    with _job_failures("read the logs"):
+        outcomes = rdd.collect()
+    return sorted(outcomes, key=lambda o: o.index)
+
+
+def write_parts(
+    spark: Any, work: Sequence[Work], out: str, *, reading: ReadOptions, plans: bool
+) -> list[Outcome]:
+    """Every application as a line of a part file under ``out/date=YYYY-MM-DD/``, written
+    by Spark (through the cluster's own filesystem); the driver gets back only what went
+    wrong, and counts (an outcome without its applications' content)."""
+    from pyspark.accumulators import AccumulatorParam
+
+    class Merged(AccumulatorParam):
+        """Outcomes by index: a retried task adds what its first try added, no more."""
+
+        def zero(self, value: dict[int, Outcome]) -> dict[int, Outcome]:
+            return {}
+
+        def addInPlace(  # pyspark's name
+            self, value1: dict[int, Outcome], value2: dict[int, Outcome]
+        ) -> dict[int, Outcome]:
+            value1.update(value2)
+            return value1
+
+    said = spark.sparkContext.accumulator({}, Merged())
+    rdd = outcomes_rdd(spark, work, reading=reading, plans=plans)
+    rows = rdd.flatMap(functools.partial(_rows, said=said, plans=plans))
+    frame = spark.createDataFrame(rows, "date string, value string")
+    # One file a day: each day's lines to one task (as many tasks as shares, not Spark's 200).
+    with _job_failures(f"write {redact_url(out)}"):
+        frame.repartition(rdd.getNumPartitions(), "date").write.partitionBy("date").text(out)
+    return sorted(said.value.values(), key=lambda o: o.index)
+
+
+@contextmanager
+def _job_failures(doing: str) -> Iterator[None]:
+    """A Spark failure as one line: an output that exists is the user's to move; anything
+    else failed the job as a whole (the logs' own problems never do)."""
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__name__ not in ("Py4JJavaError", "AnalysisException", "Py4JError"):
+            raise
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        if "already exists" in first:
+            raise UsageError(f"{first.strip()[:300]}: give a new directory with -o") from None
+        raise SparkJobError(
+            f"the Spark job failed and nothing was written ({first.strip()[:300]}); "
+            f"run it again once the cluster is well (could not {doing})"
+        ) from None
+
+
+def _rows(outcome: Outcome, *, said: Any, plans: bool) -> Iterator[tuple[str, str]]:
+    """An outcome's part lines; its summary (problems, and unreadable applications only)
+    goes to the driver."""
+    said.add(
+        {
+            outcome.index: Outcome(
+                outcome.index,
+                tuple(a for a in outcome.applications if a.read_error),
+                outcome.problems,
+                outcome.strict,
+                written=len(outcome.applications),
+            )
+        }
+    )
+    for app in outcome.applications:
+        yield partition_date(app), part_line(app, plans=plans)
