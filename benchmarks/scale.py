@@ -15,7 +15,10 @@ directories), and times in child processes, in one run, ``extract DIR -o FILE`` 
   Target: within 1.5× of ``--jobs 2`` once the start-up is paid.
 
 It checks that the three reports are the same bytes. Other work may share the machine: the
-ratios, measured in the same run, matter more than the absolute figures.
+ratios, measured in the same run, matter more than the absolute figures, and the run first
+measures what two processes of pure Python arithmetic get against one (the *ceiling*: about
+2.0× on two idle cores, less when something else is running), which says how far any
+two-process figure of the same run could go.
 """
 
 from __future__ import annotations
@@ -23,14 +26,29 @@ from __future__ import annotations
 import argparse
 import filecmp
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks.sync import build, timed  # noqa: E402 (the repository root, just added)
+
+BURN = "sum(range(40_000_000))"
+
+
+def ceiling() -> float:
+    """Two processes of pure arithmetic against one, now: what two cores give this run."""
+    one = [sys.executable, "-c", BURN]
+    alone = timed(one) + timed(one)
+    started = time.perf_counter()
+    pair = [subprocess.Popen(one) for _ in range(2)]
+    if any(p.wait() for p in pair):
+        raise SystemExit("the ceiling's processes failed")
+    return alone / (time.perf_counter() - started)
 
 
 def extract(directory: Path, out: Path, *extra: str) -> list[str]:
@@ -46,6 +64,7 @@ def measure(work: Path, repeat: int) -> dict[str, float]:
     events, one = work / "events", work / "one"
     spark = ("--engine", "spark", "--master", "local[2]")
     results = {
+        "ceiling": ceiling(),
         "jobs 1": median(extract(events, work / "jobs1.json", "--jobs", "1"), repeat),
         "jobs 2": median(extract(events, work / "jobs2.json", "--jobs", "2"), repeat),
         "spark": median(extract(events, work / "spark.json", *spark), repeat),
@@ -78,7 +97,8 @@ def report(results: dict[str, float], logs: int, megabytes: float, markdown: boo
         line = f"| {name} | {seconds:.2f} | {rate} | {shown} |"
         print(line if markdown else f"{name:52} {seconds:8.2f} s  {rate:>6} logs/s  {shown}")
     print(
-        f"\n--jobs 2 / --jobs 1: {jobs_1 / jobs_2:.2f}× (target ≥ 1.7×); "
+        f"\nceiling (two processes of arithmetic / one, this run): {results['ceiling']:.2f}×; "
+        f"--jobs 2 / --jobs 1: {jobs_1 / jobs_2:.2f}× (target ≥ 1.7×); "
         f"Spark, start-up paid, takes {warm / jobs_2:.2f}× the time of --jobs 2 (target ≤ 1.5×)"
     )
 

@@ -253,7 +253,9 @@ def _job_failures(doing: str) -> Iterator[None]:
     except Exception as exc:
         if type(exc).__name__ not in ("Py4JJavaError", "AnalysisException", "Py4JError"):
             raise
-        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        java = getattr(exc, "java_exception", None)  # Py4JJavaError: the JVM's own words
+        text = str(java.toString()) if java is not None else str(exc)
+        first = next((line for line in text.splitlines() if line.strip()), type(exc).__name__)
         if "already exists" in first:
             raise UsageError(f"{first.strip()[:300]}: give a new directory with -o") from None
         raise SparkJobError(

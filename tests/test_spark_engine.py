@@ -190,3 +190,24 @@ def test_partitions_are_balanced_by_bytes():
     loads = [sum(w.size for w in share) for share in shares]
     assert max(loads) <= sum(sizes) / 3 * 4 / 3, loads
     assert len(balanced(work[:2], 8)) == 2, "no empty partitions"
+
+
+def test_a_damaged_part_line_is_refused_naming_its_file_and_line(tmp_path):
+    day = tmp_path / "parts" / "date=2026-11-24"
+    day.mkdir(parents=True)
+    document = orjson.dumps(run_cli("extract", str(fixture_path("ddl")), "--format", "json").json())
+    # Hand-made damage: a part file whose second line was cut.
+    (day / "part-00000.txt").write_bytes(document + b"\n" + document[:-30] + b"\n")
+    whole = run_cli("emit", str(day.parent), "--dry-run")
+    assert whole.code == 2 and f"{day / 'part-00000.txt'}:2: not a line" in whole.stderr
+    (day / "part-00000.txt").write_bytes(document + b"\n")
+    assert run_cli("emit", str(day), "--dry-run").stderr.startswith("would send ")
+
+
+def test_an_output_spark_cannot_write_is_one_line_not_a_traceback(spark, tmp_path):
+    args = ("extract", str(fixture_path("ddl")), "--engine", "spark", "--format", "parts")
+    done = run_cli(*args, "-o", "nosuchfs://bucket/parts")
+    assert done.code == 3 and "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("sparklineage: error: the Spark job failed and nothing was written")
+    assert "No FileSystem for scheme" in line
