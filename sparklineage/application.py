@@ -6,7 +6,7 @@ every event is also handed to the lineage stage, which builds the application's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sparklineage.errors import LogReadError, shown
@@ -23,6 +23,14 @@ from sparklineage.lineage.model import Query
 from sparklineage.lineage.queries import LineageCollector
 from sparklineage.lineage.servers import Session
 from sparklineage.logs import LogSource
+from sparklineage.logs.discovery import (
+    Discovery,
+    Probed,
+    Unprobed,
+    Walked,
+    discovered,
+    probe,
+)
 from sparklineage.logs.lines import MAX_LINE_BYTES
 from sparklineage.redact import redact_text
 
@@ -126,9 +134,26 @@ def read_application(
         return _freeze(source, summary, stream, _unhandled(source, exc))
 
 
-def unreadable_application(source: LogSource, reason: str) -> Application:
-    """What the report says of a log of which nothing could be read: where it is, and why."""
-    return _freeze(source, _Summary(), EventStream(source), f"{shown(source.path)}: {reason}")
+def probe_and_read(
+    item: Unprobed, *, reading: ReadOptions, plans: bool
+) -> tuple[Probed, Application | None]:
+    """One application the walk found, probed then read: the unit of parallel work
+    (``--jobs`` workers, Spark executors), so that probing is shared out too."""
+    probed = probe(item)
+    if probed.source is None:
+        return probed, None
+    return probed, read_application(probed.source, reading=reading, keep_plans=plans)
+
+
+def assembled(
+    walked: Walked, results: Sequence[tuple[Probed, Application | None]]
+) -> tuple[Discovery, list[Application]]:
+    """Discovery and the applications read, from items probed and read apart (in the walk's
+    order): the applications in the order one process reads them (those given)."""
+    found = discovered(walked, [probed for probed, _ in results])
+    read = {(p.source.layout, p.source.path): a for p, a in results if p.source and a}
+    keys = ((s.layout, s.path) for s in found.sources)
+    return found, [read[key] for key in keys if key in read]
 
 
 def of_users(applications: Iterable[Application], users: Collection[str]) -> list[Application]:

@@ -2,9 +2,9 @@
 
 A backfill of years of logs outgrows one machine; the teams that have it already run Spark.
 The driver finds the applications as ``extract`` does (local or mounted paths by the same
-discovery, fsspec URLs by the listing ``sync`` uses), deals them out in partitions of about
-equal bytes, and each executor reads its share with :func:`read_application`, the function
-``--jobs`` workers run. What comes back is either collected, to be written as the local
+walk, fsspec URLs by the listing ``sync`` uses), deals them out in partitions of about equal
+bytes, and each executor probes and reads its share with :func:`probe_and_read`, the
+function ``--jobs`` workers run. What comes back is either collected, to be written as the local
 engine writes it (any ``--format``, byte for byte the same), or, for runs too big for one
 driver, written by Spark itself as JSON-lines part files partitioned by application date
 (``--format parts``, read back by ``upload``, ``emit`` and ``check``; see docs/scale.md).
@@ -28,10 +28,10 @@ from typing import Any
 
 import orjson
 
-from sparklineage.application import Application, ReadOptions, read_application
+from sparklineage.application import Application, ReadOptions, assembled, probe_and_read
 from sparklineage.errors import LogReadError, SparkJobError, UsageError
-from sparklineage.logs import LogSource, discover
 from sparklineage.logs.candidates import Candidate, Source
+from sparklineage.logs.discovery import Probed, Unprobed, Walked, walk_paths
 from sparklineage.logs.sources import list_candidates, source_of
 from sparklineage.redact import redact_url
 from sparklineage.sinks.report import SCHEMA, application_entry, iso_time
@@ -41,12 +41,13 @@ PARTITIONS_PER_CORE = 4  # small enough shares that one big log does not hold up
 
 @dataclass(frozen=True)
 class Work:
-    """One thing an executor reads: a log found by discovery, or an application of a
-    remote listing (copied to the executor's scratch space, then read)."""
+    """One thing an executor reads: an application the walk found (probed on the executor,
+    then read), or an application of a remote listing (copied to the executor's scratch
+    space, then read)."""
 
     index: int  # where its applications go in the report, as the local engine orders them
     size: int  # bytes, to balance the partitions
-    log: LogSource | None = None
+    local: Unprobed | None = None
     remote: tuple[Source, Candidate] | None = None
 
 
@@ -59,36 +60,54 @@ class Outcome:
     applications: tuple[Application, ...] = ()
     problems: tuple[str, ...] = ()
     strict: LogReadError | None = None  # raised by the driver, as the local engine raises it
+    probed: Probed | None = None  # a walked application: what its probe found
     written: int = 0  # --format parts: applications written (their content stays there)
 
 
 @dataclass(frozen=True)
 class Found:
-    """What the driver found: the work, and what discovery said of the paths."""
+    """What the driver found: the work, and the walk of the local paths."""
 
     work: tuple[Work, ...]
-    problems: tuple[str, ...]
+    walked: Walked
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The outcomes as the local engine would report them."""
+
+    applications: list[Application]  # in the local engine's order (parts: the unreadable)
     warnings: tuple[str, ...]
+    problems: list[str]
 
 
 def find_work(paths: Sequence[str], storage_options: dict[str, Any] | None = None) -> Found:
     """The applications under ``paths``, in the order the local engine reads them: local
-    paths by :func:`discover` (one walk over all of them), then each URL's listing (its
-    fsspec filesystem made with ``storage_options``, on the driver and every executor)."""
-    local = [p for p in paths if not is_url(p)]
-    work: list[Work] = []
-    problems: list[str] = []
-    warnings: list[str] = []
-    if local:
-        found = discover(local)
-        work.extend(Work(len(work), s.size, log=s) for s in found.sources)
-        problems.extend(str(p) for p in found.problems)
-        warnings.extend(found.warnings)
+    paths walked as :func:`discover` walks them (their files probed by the executors), then
+    each URL's listing (its fsspec filesystem made with ``storage_options``, on the driver
+    and on every executor)."""
+    walked = walk_paths([p for p in paths if not is_url(p)])
+    work = [Work(i, item.size, local=item) for i, item in enumerate(walked.items)]
     for url in (p for p in paths if is_url(p)):
         source = source_of(url, storage_options)
         for candidate in list_candidates(source):
             work.append(Work(len(work), candidate.size, remote=(source, candidate)))
-    return Found(tuple(work), tuple(problems), tuple(warnings))
+    return Found(tuple(work), walked)
+
+
+def reported(found: Found, outcomes: Sequence[Outcome]) -> Reported:
+    """The outcomes (in index order) as the local engine reports its reading: discovery's
+    problems, then each application; under ``--strict`` the first failed log raises."""
+    strict = next((o.strict for o in outcomes if o.strict), None)
+    if strict is not None:
+        raise strict
+    walked = found.walked
+    local, remote = outcomes[: len(walked.items)], outcomes[len(walked.items) :]
+    results = [(o.probed or Probed(None), next(iter(o.applications), None)) for o in local]
+    discovery, applications = assembled(walked, results)
+    applications.extend(a for o in remote for a in o.applications)
+    problems = [str(p) for p in discovery.problems] + [p for o in outcomes for p in o.problems]
+    return Reported(applications, discovery.warnings, problems)
 
 
 def is_url(path: str) -> bool:
@@ -118,19 +137,19 @@ def read_share(share: Iterable[Work], *, reading: ReadOptions, plans: bool) -> I
 
 def read_work(item: Work, *, reading: ReadOptions, plans: bool) -> Outcome:
     """One piece of work, never raising: whatever goes wrong is this piece's outcome."""
+    nothing = Probed(None) if item.local else None
     try:
-        if item.log is not None:
-            return Outcome(
-                item.index, (read_application(item.log, reading=reading, keep_plans=plans),)
-            )
+        if item.local is not None:
+            probed, app = probe_and_read(item.local, reading=reading, plans=plans)
+            return Outcome(item.index, (app,) if app else (), probed=probed)
         assert item.remote is not None
         return _read_remote(item.index, *item.remote, reading=reading)
     except LogReadError as exc:  # --strict: the first malformed line fails the log
-        return Outcome(item.index, strict=exc)
+        return Outcome(item.index, strict=exc, probed=nothing)
     except Exception as exc:  # a bug of ours on a log nobody foresaw: this log only
-        where = item.log.path if item.log else item.remote[1].location if item.remote else "?"
+        where = item.local.path if item.local else item.remote[1].location if item.remote else "?"
         problem = f"{where}: sparklineage could not handle it ({type(exc).__name__}: {exc})"
-        return Outcome(item.index, problems=(problem[:500],))
+        return Outcome(item.index, problems=(problem[:500],), probed=nothing)
 
 
 def _read_remote(
@@ -274,6 +293,7 @@ def _rows(outcome: Outcome, *, said: Any, plans: bool) -> Iterator[tuple[str, st
                 tuple(a for a in outcome.applications if a.read_error),
                 outcome.problems,
                 outcome.strict,
+                outcome.probed,
                 written=len(outcome.applications),
             )
         }

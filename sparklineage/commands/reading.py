@@ -13,10 +13,13 @@ import click
 from sparklineage.application import (
     Application,
     ReadOptions,
+    assembled,
+    probe_and_read,
     read_application,
-    unreadable_application,
 )
+from sparklineage.errors import LogReadError
 from sparklineage.logs import LogSource, discover
+from sparklineage.logs.discovery import Discovery, Probed, Unprobed, walk_paths
 from sparklineage.redact import redact_text
 from sparklineage.settings import Settings
 from sparklineage.sinks.report import load_report, sort_key
@@ -50,14 +53,13 @@ def read_logs(
     paths: Sequence[str], settings: Settings, *, plans: bool, verbose: bool = False
 ) -> tuple[list[Application], bool]:
     """Every application under ``paths``, problems said; True when something was unreadable."""
-    found = discover(paths)
-    applications = read_all(
-        found.sources,
-        reading=settings.reading,
-        progress=settings.progress,
-        plans=plans,
-        jobs=settings.jobs,
-    )
+    if settings.jobs > 1:
+        found, applications = _read_in_workers(paths, settings, plans=plans)
+    else:
+        found = discover(paths)
+        applications = read_all(
+            found.sources, reading=settings.reading, progress=settings.progress, plans=plans
+        )
     report_problems(found.warnings, found.problems, applications, verbose=verbose)
     return applications, bool(found.problems) or any(a.read_error for a in applications)
 
@@ -68,22 +70,11 @@ def read_all(
     reading: ReadOptions,
     progress: bool | None,
     plans: bool = False,
-    jobs: int = 1,
 ) -> list[Application]:
-    """Read every application, in order, by ``jobs`` processes at once, with one progress
-    bar over all their bytes (moved log by log under ``--jobs``, byte by byte without)."""
-    total = sum(s.size for s in sources)
-    show = sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES if progress is None else progress
+    """Read every application, with one progress bar over all their bytes."""
     applications = []
-    with _progress_bar(total, show) as advance:
+    with _progress_bar(sum(s.size for s in sources), progress) as advance:
         done = 0
-        if jobs > 1:
-            read = functools.partial(_read_source, reading=reading, plans=plans)
-            for source, app in zip(sources, ordered_map(read, sources, jobs, _lost), strict=True):
-                applications.append(app)
-                done += source.size
-                advance(done)
-            return applications
         for source in sources:
             applications.append(
                 read_application(
@@ -98,14 +89,29 @@ def read_all(
     return applications
 
 
-def _read_source(source: LogSource, *, reading: ReadOptions, plans: bool) -> Application:
-    """One log, in a worker process of ``--jobs``."""
-    return read_application(source, reading=reading, keep_plans=plans)
+def _read_in_workers(
+    paths: Sequence[str], settings: Settings, *, plans: bool
+) -> tuple[Discovery, list[Application]]:
+    """``--jobs``: this process walks; the workers probe and read what it found (probing
+    decodes every file's head: done here, it would hold the workers up), in order."""
+    walked = walk_paths(paths)
+    work = functools.partial(probe_and_read, reading=settings.reading, plans=plans)
+    results = []
+    with _progress_bar(sum(i.size for i in walked.items), settings.progress) as advance:
+        done = 0
+        for item, result in zip(
+            walked.items, ordered_map(work, walked.items, settings.jobs, _lost), strict=True
+        ):
+            results.append(result)
+            done += item.size
+            advance(done)
+    return assembled(walked, results)
 
 
-def _lost(source: LogSource) -> Application:
-    """A log whose worker died (killed, or out of memory): reported as unreadable."""
-    return unreadable_application(source, "the process reading it died (killed, or out of memory)")
+def _lost(item: Unprobed) -> tuple[Probed, Application | None]:
+    """An item whose worker died (killed, or out of memory): a problem of its path."""
+    reason = "the process reading it died (killed, or out of memory)"
+    return Probed(None, (LogReadError(item.path, reason),)), None
 
 
 def report_problems(
@@ -129,8 +135,10 @@ def report_problems(
 
 
 @contextmanager
-def _progress_bar(total: int, show: bool) -> Iterator[Callable[[int], None]]:
-    """A callable that moves a stderr progress bar to an absolute byte count (or does nothing)."""
+def _progress_bar(total: int, progress: bool | None) -> Iterator[Callable[[int], None]]:
+    """A callable that moves a stderr progress bar to an absolute byte count (or does
+    nothing): as ``--progress`` says, or by default on a terminal for large inputs."""
+    show = sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES if progress is None else progress
     if not show:
         yield lambda _n: None
         return

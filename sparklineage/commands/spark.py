@@ -19,8 +19,10 @@ from sparklineage.settings import Settings
 from sparklineage.spark_engine import (
     Found,
     Outcome,
+    Reported,
     collected,
     find_work,
+    reported,
     spark_session,
     write_parts,
 )
@@ -46,8 +48,8 @@ def read_on_spark(
     finally:
         if ours:
             spark.stop()
-    applications = [a for o in outcomes for a in o.applications]
-    return applications, _said(found, outcomes, verbose=job.verbose)
+    report = _said(found, outcomes, verbose=job.verbose)
+    return report.applications, _partial(report)
 
 
 def write_parts_on_spark(
@@ -61,19 +63,20 @@ def write_parts_on_spark(
     finally:
         if ours:
             spark.stop()
-    partial = _said(found, outcomes, verbose=job.verbose)
+    report = _said(found, outcomes, verbose=job.verbose)
     written = sum(o.written for o in outcomes)
     click.echo(f"{written} applications written to {redact_text(out)}", err=True)
-    return partial
+    return _partial(report)
 
 
-def _said(found: Found, outcomes: Sequence[Outcome], *, verbose: bool) -> bool:
-    """Every problem on stderr, as the local engine words it; True when something was
-    unreadable. Under ``--strict``, the first log failed (in the local order) fails the run."""
-    strict = next((o.strict for o in outcomes if o.strict), None)
-    if strict is not None:
-        raise strict
-    problems = [*found.problems, *(p for o in outcomes for p in o.problems)]
-    applications = [a for o in outcomes for a in o.applications]
-    report_problems(found.warnings, problems, applications, verbose=verbose)
-    return bool(problems) or any(a.read_error for a in applications)
+def _said(found: Found, outcomes: Sequence[Outcome], *, verbose: bool) -> Reported:
+    """Every problem on stderr, as the local engine words it. Under ``--strict``, the first
+    log failed (in the local engine's order) fails the run."""
+    report = reported(found, outcomes)
+    report_problems(report.warnings, report.problems, report.applications, verbose=verbose)
+    return report
+
+
+def _partial(report: Reported) -> bool:
+    """Something could not be read: a problem of a path, or an unreadable application."""
+    return bool(report.problems) or any(a.read_error for a in report.applications)

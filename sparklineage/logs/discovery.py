@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,10 +55,16 @@ __all__ = [  # the layout rules are the walk's; named here too, where they were 
     "Discovery",
     "LogFile",
     "LogSource",
+    "Probed",
+    "Unprobed",
+    "Walked",
     "discover",
     "discover_walked",
+    "discovered",
     "in_progress_by_names",
     "layout_of",
+    "probe",
+    "walk_paths",
 ]
 
 COMPACT = ".compact"
@@ -115,28 +121,88 @@ class Discovery:
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     """Find every application under ``paths`` (files or directories, walked recursively)."""
-    sources: list[LogSource] = []
-    problems: list[LogReadError] = []
+    walked = walk_paths(paths)
+    return discovered(walked, [probe(item) for item in walked.items])
+
+
+@dataclass(frozen=True)
+class Unprobed:
+    """What the walk found, before its files are probed. Probing opens every file and
+    decodes its head, the costly part of discovery: ``--jobs`` workers and Spark executors
+    probe (then read) in parallel what one process walked. A problem of the walk itself (a
+    directory that cannot be listed) is an item too, so problems keep their order."""
+
+    path: str
+    size: int = 0  # bytes of its files, as listed (for progress and balancing)
+    found: Found | None = None  # walked: a layout and its entries
+    named: bool = False  # a file named on the command line
+    problem: LogReadError | None = None
+
+
+@dataclass(frozen=True)
+class Probed:
+    """An item probed: the application it holds, if any, and what was wrong."""
+
+    source: LogSource | None
+    problems: tuple[LogReadError, ...] = ()
+
+
+@dataclass(frozen=True)
+class Walked:
+    """Discovery before probing: the items, in walk order, and what the walk passed over."""
+
+    items: tuple[Unprobed, ...]
+    warnings: tuple[str, ...]
+    # Each directory given: where its items start and end, and the warnings said by then (a
+    # directory with no log, no problem and no warning so far is a mistake worth an error).
+    directories: tuple[tuple[str, int, int, int], ...] = ()
+
+
+def walk_paths(paths: Iterable[str | os.PathLike[str]]) -> Walked:
+    """The walk of ``paths``, nothing read: a path that does not exist is a usage error."""
+    items: list[Unprobed] = []
+    directories: list[tuple[str, int, int, int]] = []
     walk = _Walk()
     for given in paths:
         path = Path(given)
         if not path.exists():
             raise UsageError(f"{shown(path)}: no such file or directory")
         if path.is_dir():
-            found = list(walk.sources(path, problems))
-            if not found and not problems and not walk.warnings:
-                raise NoLogsFoundError(
-                    f"{shown(path)}: no Spark event logs found (looked for files that decode to "
-                    'JSON lines starting with {"Event":, in every codec and layout)'
-                )
-            sources.extend(found)
+            start = len(items)
+            items.extend(walk.items(path))
+            directories.append((str(path), start, len(items), len(walk.warnings)))
         else:
-            source = _named_file(path, problems)
-            if source is not None:
-                sources.append(source)
+            items.append(Unprobed(str(path), _size(path), named=True))
+    return Walked(tuple(items), tuple(walk.warnings), tuple(directories))
+
+
+def probe(item: Unprobed) -> Probed:
+    """The application an item holds, its files probed (codec, readable, a log at all)."""
+    if item.problem is not None:
+        return Probed(None, (item.problem,))
+    problems: list[LogReadError] = []
+    if item.found is not None:
+        source = _probed(item.found, problems)
+    else:
+        source = _named_file(Path(item.path), problems)
+    return Probed(source, tuple(problems))
+
+
+def discovered(walked: Walked, probed: Sequence[Probed]) -> Discovery:
+    """Discovery from the walk and its items probed (in the walk's order): applications
+    sorted by path, each once; a directory given that holds no log at all is an error."""
+    for directory, start, end, warnings in walked.directories:
+        found = any(p.source for p in probed[start:end])
+        if not found and not warnings and not any(p.problems for p in probed[:end]):
+            raise NoLogsFoundError(
+                f"{shown(directory)}: no Spark event logs found (looked for files that "
+                'decode to JSON lines starting with {"Event":, in every codec and layout)'
+            )
+    sources = [p.source for p in probed if p.source is not None]
     unique = {(s.layout, s.path): s for s in sources}
     ordered = tuple(sorted(unique.values(), key=lambda s: s.path))
-    return Discovery(ordered, tuple(problems), tuple(walk.warnings))
+    problems = tuple(problem for p in probed for problem in p.problems)
+    return Discovery(ordered, problems, walked.warnings)
 
 
 def discover_walked(path: str | os.PathLike[str]) -> Discovery:
@@ -162,7 +228,8 @@ class _Walk:
         self._entered: set[tuple[int, int] | str] = set()
         self.warnings: list[str] = []
 
-    def sources(self, top: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
+    def items(self, top: Path) -> Iterator[Unprobed]:
+        """What the walk finds under ``top``, each to be probed."""
         try:
             root = local_entry(str(top))
         except OSError as exc:
@@ -170,9 +237,7 @@ class _Walk:
             return
         for found in walk(root, local_listing, self._entered):
             if isinstance(found, Found):
-                source = _probed(found, problems)
-                if source is not None:
-                    yield source
+                yield Unprobed(found.path, sum(e.size for e in found.files), found=found)
             elif found.why == "loop":
                 self.warnings.append(
                     f"{shown(Path(found.path))}: a link to a directory already walked (or a "
@@ -182,7 +247,22 @@ class _Walk:
                 self.warnings.append(f"{shown(found.path)}: not a regular file: passed over")
             else:
                 reason = f"cannot list directory ({found.reason})"
-                problems.append(LogReadError(str(Path(found.path)), reason))
+                yield Unprobed(found.path, problem=LogReadError(str(Path(found.path)), reason))
+
+    def sources(self, top: Path, problems: list[LogReadError]) -> Iterator[LogSource]:
+        """What the walk finds under ``top``, probed as it goes (``sync``'s copies)."""
+        for item in self.items(top):
+            probed = probe(item)
+            problems.extend(probed.problems)
+            if probed.source is not None:
+                yield probed.source
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _probed(found: Found, problems: list[LogReadError]) -> LogSource | None:
