@@ -129,11 +129,12 @@ def _query_differences(expected: dict[str, Any], actual: dict[str, Any]) -> list
         elif old is None:
             lines.append(f"+ query #{execution} {_summary(new)}")
         else:
-            lines.extend(f"query #{execution}: {d}" for d in _edge_differences(old, new))
+            lines.extend(f"query #{execution}: {d}" for d in query_changes(old, new))
     return lines
 
 
-def _edge_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def query_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changed in one query of the expected file, one line each (``- reads …``)."""
     lines = []
     for field in ("operation", "status", "target", "user"):
         if old.get(field) != new.get(field):

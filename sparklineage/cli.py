@@ -45,6 +45,8 @@ def cli(ctx: click.Context, config_file: Path | None) -> None:
       sparklineage extract /var/log/spark-events
       sparklineage extract app-20240101120000-0001.zstd --format json -o report.json
       sparklineage check build/spark-events --expected lineage.expected.json
+      sparklineage check build/spark-events --expected lineage.expected.json \\
+          --html lineage-diff.html        # the differences, drawn (a CI artifact)
       sparklineage --config /etc/sparklineage.toml sync /var/log/spark-events
     """
     from sparklineage.config import default_path, load_defaults
@@ -141,10 +143,11 @@ def _mapping_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "atlas", "openlineage", "parts"]),
+    type=click.Choice(["text", "json", "atlas", "openlineage", "html", "parts"]),
     help="Output format: text, the JSON report, the Atlas payloads `upload` would send, "
-    "OpenLineage run events (one JSON per line, docs/openlineage.md), or (--engine spark) "
-    "JSON-lines part files under -o OUT by application date (docs/scale.md). "
+    "OpenLineage run events (one JSON per line, docs/openlineage.md), a lineage page to open "
+    "in a browser (one self-contained file, docs/html.md), or (--engine spark) JSON-lines "
+    "part files under -o OUT by application date (docs/scale.md). "
     "Default: text on a terminal, the JSON report otherwise.",
 )
 @click.option(
@@ -204,7 +207,7 @@ def extract(
     PATH is an event log file (any codec: zstd, lz4, snappy, lzf, gzip, plain), a rolling
     eventlog_v2_* directory, a Databricks cluster-log directory, or a Spark History Server
     log directory, which is walked recursively. Files that are not event logs are passed
-    over quietly.
+    over quietly. A JSON report (or part files) of an earlier extract is read as it is.
 
     \b
     Examples:
@@ -215,6 +218,8 @@ def extract(
       sparklineage extract thriftserver-logs/ --user alice   # what alice ran on a server
       sparklineage extract /var/log/spark-events --format openlineage -o events.ndjson
       sparklineage extract /var/log/spark-events --jobs 4 -o lineage.json
+      sparklineage extract /var/log/spark-events --format html -o lineage.html
+      sparklineage extract lineage.json --format html -o lineage.html   # a report, drawn
       sparklineage extract s3://bucket/spark-events --engine spark --master 'local[8]' \\
           --format parts --plans -o /data/lineage-parts     # docs/scale.md
 
@@ -248,9 +253,17 @@ def extract(
     help="The expected-lineage file to compare with (written by --update).",
 )
 @click.option("--update", is_flag=True, help="Write the lineage of PATH to the expected file.")
+@click.option(
+    "--html",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also draw the differences as a lineage page (added, removed, changed: docs/html.md).",
+)
 @_reading_options
 @_progress_option
-def check(paths: Sequence[str], expected: str, update: bool, **options: Any) -> None:
+def check(
+    paths: Sequence[str], expected: str, update: bool, html: str | None, **options: Any
+) -> None:
     """Compare the lineage of event logs with an expected file, for CI.
 
     The expected file holds, per application name, each query's operation, status, and
@@ -262,13 +275,15 @@ def check(paths: Sequence[str], expected: str, update: bool, **options: Any) -> 
     Examples:
       sparklineage check build/spark-events --expected lineage.expected.json --update
       sparklineage check build/spark-events --expected lineage.expected.json
+      sparklineage check build/spark-events --expected lineage.expected.json \\
+          --html lineage-diff.html        # the differences, drawn (a CI artifact)
 
     Exit status: 0 when the lineage is as expected (or --update wrote it), 1 when it
     differs (the differences are printed), 2 on usage errors, 3 when a log could not be read.
     """
     from sparklineage.commands import check as command
 
-    command.run(paths, _settings(options), expected=expected, update=update)
+    command.run(paths, _settings(options), expected=expected, update=update, html=html)
 
 
 _endpoint_options = [

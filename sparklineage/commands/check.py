@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,12 +13,21 @@ from sparklineage.check import differences, expected_document, load_expected, re
 from sparklineage.commands.reading import applications_of
 from sparklineage.errors import ExitCode, UsageError, shown
 from sparklineage.settings import Settings
+from sparklineage.sinks.html import render_diff_html
 from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import load_report
 
 
-def run(paths: Sequence[str], settings: Settings, *, expected: str, update: bool) -> None:
-    """Exit 0 when equal (or written), 1 with the differences, 3 when a log is unreadable."""
+def run(
+    paths: Sequence[str],
+    settings: Settings,
+    *,
+    expected: str,
+    update: bool,
+    html: str | None = None,
+) -> None:
+    """Exit 0 when equal (or written), 1 with the differences, 3 when a log is unreadable;
+    with ``html``, the diff drawn as a lineage page too, equal or not."""
     applications, partial = applications_of(paths, settings, plans=False)
     if partial:
         click.echo("sparklineage: not compared: some logs could not be read", err=True)
@@ -29,7 +39,11 @@ def run(paths: Sequence[str], settings: Settings, *, expected: str, update: bool
             f"wrote {expected}: {len(applications)} applications, {queries} queries", err=True
         )
         return
-    changes = differences(_expected(expected), expected_document(applications)["applications"])
+    wanted, actual = _expected(expected), expected_document(applications)["applications"]
+    changes = differences(wanted, actual)
+    if html:
+        title = f"Lineage of {len(paths)} path(s) against {os.path.basename(expected)}"
+        write_output(render_diff_html(wanted, actual, title=title), html)
     if changes:
         click.echo(f"lineage differs from {expected}:")
         click.echo("\n".join(f"  {line}" for line in changes))

@@ -9,12 +9,13 @@ import orjson
 
 from sparklineage.application import of_users
 from sparklineage.atlas.mapping import plan_upload
-from sparklineage.commands.reading import read_logs
+from sparklineage.commands.reading import applications_of
 from sparklineage.commands.spark import SparkJob, read_on_spark, write_parts_on_spark
 from sparklineage.commands.sync import key_values
 from sparklineage.errors import ExitCode, UsageError
 from sparklineage.redact import redact_url
 from sparklineage.settings import Settings
+from sparklineage.sinks.html import render_html
 from sparklineage.sinks.openlineage import render_ndjson
 from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import render_json, sort_key
@@ -47,8 +48,10 @@ def run(
         return
     if engine == "spark":
         applications, partial = read_on_spark(job, paths, settings, plans=keep_plans)
-    else:
-        applications, partial = read_logs(paths, settings, plans=keep_plans, verbose=verbose)
+    else:  # logs, or reports (a report drawn as a page, or shown as text)
+        applications, partial = applications_of(
+            paths, settings, plans=keep_plans, in_report_order=False, verbose=verbose
+        )
     if users:
         applications = of_users(applications, users)
     if fmt is None:
@@ -60,6 +63,8 @@ def run(
         data = orjson.dumps(plan.payloads(), option=orjson.OPT_INDENT_2) + b"\n"
     elif fmt == "openlineage":
         data = render_ndjson(sorted(applications, key=sort_key), settings.openlineage)
+    elif fmt == "html":
+        data = render_html(applications)
     else:
         data = render_text(applications, columns=columns).encode()
     write_output(data, output)

@@ -29,11 +29,17 @@ PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawi
 
 
 def applications_of(
-    paths: Sequence[str], settings: Settings, *, plans: bool = True
+    paths: Sequence[str],
+    settings: Settings,
+    *,
+    plans: bool = True,
+    in_report_order: bool = True,
+    verbose: bool = False,
 ) -> tuple[list[Application], bool]:
     """The applications of report files and logs (read with their plans, for a catalog,
     unless told otherwise), in that order, each as its report would order them (a catalog
-    sees renames and drops in that order); True when something could not be read."""
+    sees renames and drops in that order; ``extract`` keeps logs in the order read); True
+    when something could not be read."""
     applications: list[Application] = []
     logs: list[str] = []
     for path in paths:
@@ -44,8 +50,8 @@ def applications_of(
             applications.extend(reported)
     partial = False
     if logs:
-        read, partial = read_logs(logs, settings, plans=plans)
-        applications.extend(sorted(read, key=sort_key))  # in the order a report holds them
+        read, partial = read_logs(logs, settings, plans=plans, verbose=verbose)
+        applications.extend(sorted(read, key=sort_key) if in_report_order else read)
     return applications, partial
 
 
