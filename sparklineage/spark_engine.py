@@ -98,9 +98,9 @@ def find_work(paths: Sequence[str], storage_options: dict[str, Any] | None = Non
 def reported(found: Found, outcomes: Sequence[Outcome]) -> Reported:
     """The outcomes (in index order) as the local engine reports its reading: discovery's
     problems, then each application; under ``--strict`` the first failed log raises."""
-    strict = next((o.strict for o in outcomes if o.strict), None)
-    if strict is not None:
-        raise strict
+    failed = [o.strict for o in outcomes if o.strict]
+    if failed:  # the one the local engine meets first: it reads in the order of the paths
+        raise min(failed, key=lambda exc: exc.path)
     walked = found.walked
     local, remote = outcomes[: len(walked.items)], outcomes[len(walked.items) :]
     results = [(o.probed or Probed(None), next(iter(o.applications), None)) for o in local]
