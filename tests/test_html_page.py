@@ -151,6 +151,10 @@ def test_the_page_draws_every_node_and_edge_of_the_report(opened, tmp_path):
     )
     assert page.count("#graph g.node.query.failed") == failed > 0, "failed queries marked"
     page.shot("fixtures-everything")
+    busiest = max(range(len(applications)), key=lambda a: len(applications[a]["queries"]))
+    page.view(f"app:{busiest}")
+    mine = [q for q in applications[busiest]["queries"] if q["inputs"] or q["outputs"]]
+    assert page.count("#graph g.node.query") == len(mine), "one application's queries alone"
 
 
 def test_search_lights_exactly_a_datasets_lineage(opened, tmp_path):
