@@ -12,6 +12,10 @@ decoded bytes land in one reused buffer (fresh megabyte-sized objects per block 
 faults that show in the benchmark). A reader that finds the framing broken (a truncated
 tail, garbage) raises :class:`~sparklineage.errors.CorruptLogError` with the byte offset,
 never a library's own exception.
+
+zstd's decoder releases the GIL while it decodes, so for the line reader a thread decodes a
+zstd log a few chunks ahead (:class:`DecodeAhead`) while the line filter works on the chunk
+before: on two cores, decompression is then mostly off the reading's critical path.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import queue
 import struct
+import sys
+import threading
 import zlib
 from enum import Enum
 from typing import BinaryIO
@@ -75,17 +82,28 @@ def sniff_codec(head: bytes) -> Codec | None:
     return None
 
 
-def open_decoded(path: str, codec: Codec) -> io.BufferedReader:
-    """Open ``path`` as a buffered binary stream of its decoded bytes."""
-    raw = open(path, "rb", buffering=0)  # noqa: SIM115 - owned and closed by the reader
-    reader = raw if codec is Codec.NONE else _DECODERS[codec](raw, path)
-    return io.BufferedReader(reader, READ_BUFFER)
+def open_decoded(path: str, codec: Codec, ahead: bool = False) -> io.BufferedReader:
+    """Open ``path`` as a buffered binary stream of its decoded bytes.
+
+    ``ahead``: the caller reads on to the end (the line reader, not a sniff of the first
+    bytes), so a compressed file is read through a buffer of its own, a megabyte at a time,
+    and decoded in a thread ahead of the caller where that pays (:class:`DecodeAhead`).
+    """
+    if codec is Codec.NONE:
+        return io.BufferedReader(open(path, "rb", buffering=0), READ_BUFFER)
+    # A decode thread hands the GIL back at every read of the file: read a megabyte at a
+    # time then, rather than at each block the decoder asks for.
+    raw = open(path, "rb", buffering=READ_BUFFER if ahead else 0)  # noqa: SIM115 - owned
+    decoder = _DECODERS[codec](raw, path)
+    if ahead and decoder.pays_ahead() and _cores() > 1:
+        return io.BufferedReader(DecodeAhead(decoder), READ_BUFFER)
+    return io.BufferedReader(decoder, READ_BUFFER)
 
 
 def position(stream: io.BufferedReader) -> int:
     """How many bytes of the file under ``stream`` were read (compressed bytes for codecs)."""
     raw = stream.raw
-    return raw.position() if isinstance(raw, BlockReader) else raw.tell()
+    return raw.position() if isinstance(raw, (BlockReader, DecodeAhead)) else raw.tell()
 
 
 class BlockReader(io.RawIOBase):
@@ -105,6 +123,13 @@ class BlockReader(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def pays_ahead(self) -> bool:
+        """Whether decoding in a thread ahead of the reader pays. Not for decoders that keep
+        the GIL (lz4, snappy, lzf: the framing is walked in Python and cramjam's and lzf's
+        C decoders hold it; gzip's reader is Python): a thread would only take turns with
+        the reader, and measured slower."""
+        return False
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         while not self._pending:
@@ -277,20 +302,30 @@ class _ZstdFramesReader(BlockReader):
 
     zstandard's stream reader decodes straight into the line reader's buffer, which is the
     fast path, but it ends silently inside a cut frame; so the frame and block headers are
-    walked first (a few bytes per block, :func:`zstd_framing_problem`) and a cut or damaged
-    file is reported once everything readable has been read.
+    walked first (a few bytes per block, :func:`zstd_frames`) and a cut or damaged file is
+    reported once everything readable has been read.
     """
 
     codec = Codec.ZSTD
 
     def __init__(self, raw: BinaryIO, path: str) -> None:
         super().__init__(raw, path)
-        self._problem = zstd_framing_problem(raw.fileno())
+        fd = raw.fileno()
+        self._frames, self._problem = zstd_frames(fd)
+        self._size = os.fstat(fd).st_size
         # zstd-jni at Spark's levels uses windows of a few MiB, but Databricks writes whole
         # logs as one frame with a 128 MiB window (libzstd's default limit, kept): a frame
         # asking for more is refused rather than allocated.
         decompressor = zstandard.ZstdDecompressor(max_window_size=1 << 27)
         self._stream = decompressor.stream_reader(raw, read_across_frames=True)
+
+    def pays_ahead(self) -> bool:
+        """zstandard releases the GIL while it decodes, but takes it back at the end of every
+        frame: with small frames (a Spark app that flushes every few events) the thread would
+        wait for the GIL more than it decodes, so it is used for frames of
+        :data:`AHEAD_MIN_FRAME_BYTES` on average (Spark's zstd-jni writer leaves frames of
+        hundreds of KiB in busy logs; Databricks, one frame per file)."""
+        return self._size >= AHEAD_MIN_FRAME_BYTES * max(self._frames, 1)
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
@@ -308,28 +343,30 @@ _FCS_SIZES = (0, 2, 4, 8)
 _DICT_ID_SIZES = (0, 1, 2, 4)
 
 
-def zstd_framing_problem(fd: int) -> str | None:
-    """Why a zstd file is not whole frames (cut or damaged), or None; reads headers only."""
-    size, offset = os.fstat(fd).st_size, 0
+def zstd_frames(fd: int) -> tuple[int, str | None]:
+    """How many frames a zstd file holds, and why it is not whole frames (cut or damaged) or
+    None; reads headers only."""
+    size, offset, frames = os.fstat(fd).st_size, 0, 0
     while offset < size:
         head = os.pread(fd, 14, offset)
         if len(head) < 4:
-            return "truncated: the file ends inside a frame header"
+            return frames, "truncated: the file ends inside a frame header"
         magic = int.from_bytes(head[:4], "little")
         if magic in _ZSTD_SKIPPABLE:
             offset += 8 + int.from_bytes(head[4:8], "little")
             continue
         if magic != _ZSTD_MAGIC or len(head) < 5:
-            return f"has no zstd frame at byte {offset}"
+            return frames, f"has no zstd frame at byte {offset}"
         descriptor = head[4]
         single_segment = bool(descriptor & 0x20)
         fcs = _FCS_SIZES[descriptor >> 6] or (1 if single_segment else 0)
         offset += 5 + (0 if single_segment else 1) + _DICT_ID_SIZES[descriptor & 3] + fcs
         offset = _zstd_blocks_end(fd, offset, size)
         if offset < 0:
-            return "truncated: the file ends inside a frame"
+            return frames, "truncated: the file ends inside a frame"
         offset += 4 if descriptor & 0x04 else 0  # content checksum
-    return "truncated: the file ends inside a frame" if offset > size else None
+        frames += 1
+    return frames, "truncated: the file ends inside a frame" if offset > size else None
 
 
 def _zstd_blocks_end(fd: int, offset: int, size: int) -> int:
@@ -372,3 +409,141 @@ _DECODERS: dict[Codec, type[BlockReader]] = {
     Codec.ZSTD: _ZstdFramesReader,
     Codec.GZIP: _GzipReader,
 }
+
+
+# ---------------------------------------------------------------- decode-ahead
+
+AHEAD_CHUNKS = 3  # decoded buffers: one being read, up to two decoded ahead
+AHEAD_CHUNK_BYTES = READ_BUFFER
+AHEAD_MIN_FRAME_BYTES = 8 << 10  # compressed bytes per zstd frame, on average
+# While a decode thread runs, a thread waiting for the GIL asks for it after 20 µs rather
+# than the default 5 ms: the decoder takes the GIL back a few times a megabyte (frame ends,
+# reads), and at 5 ms a wait the thread would spend more time waiting than decoding.
+AHEAD_SWITCH_INTERVAL = 20e-6
+
+_Chunk = tuple[bytearray, int, int]  # a buffer, the decoded bytes in it, the file position
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.0
+
+
+def _cores() -> int:
+    """CPUs this process may run on: with one, a decode thread could only take turns."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _count_decode_thread(change: int) -> None:
+    """One decode thread more (+1) or fewer (-1): the interpreter's switch interval is
+    :data:`AHEAD_SWITCH_INTERVAL` while any runs, and what it was again after the last (it
+    is the whole process's setting, so it is not left changed)."""
+    global _switch_users, _switch_saved
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_saved, AHEAD_SWITCH_INTERVAL))
+        _switch_users += change
+        if _switch_users == 0:
+            sys.setswitchinterval(_switch_saved)
+
+
+class DecodeAhead(io.RawIOBase):
+    """A decoder's bytes, decoded by a thread a few chunks ahead of the reader.
+
+    The thread fills buffers from a fixed set of :data:`AHEAD_CHUNKS` (memory stays bounded:
+    it waits while all are full) and hands them over in order; the reader copies them out
+    and gives them back. What the decoder raises (a cut or damaged file) reaches the reader
+    after every byte decoded before it, as from the decoder itself. Closing stops and joins
+    the thread before the file is closed under it.
+    """
+
+    def __init__(self, decoder: BlockReader) -> None:
+        super().__init__()
+        self._decoder = decoder
+        self._free: queue.SimpleQueue[bytearray | None] = queue.SimpleQueue()
+        self._full: queue.SimpleQueue[_Chunk | BaseException | None] = queue.SimpleQueue()
+        for _ in range(AHEAD_CHUNKS):
+            self._free.put(bytearray(AHEAD_CHUNK_BYTES))
+        self._stop = threading.Event()
+        self._chunk: bytearray | None = None
+        self._view = memoryview(b"")
+        self._position = decoder.position()
+        self._ended = False
+        self._failure: BaseException | None = None
+        # The thread is given the decoder and the queues, not this object: a reader dropped
+        # without being closed is still collected, and closed, which stops the thread.
+        self._thread = threading.Thread(
+            target=_decode_ahead,
+            args=(decoder, self._free, self._full, self._stop),
+            name=f"sparklineage decode-ahead ({decoder.codec.value})",
+            daemon=True,
+        )
+        self._thread.start()
+        _count_decode_thread(+1)
+
+    def readable(self) -> bool:
+        return True
+
+    def position(self) -> int:
+        """Bytes of the file the decoder had read when it filled the chunk being read."""
+        return self._position
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._view:
+            if self._ended:
+                if self._failure is not None:
+                    raise self._failure
+                return 0
+            if self._chunk is not None:
+                self._free.put(self._chunk)
+                self._chunk = None
+            item = self._full.get()
+            if item is None or isinstance(item, BaseException):
+                self._ended, self._failure = True, item
+            else:
+                self._chunk, size, self._position = item
+                self._view = memoryview(self._chunk)[:size]
+        n = min(len(buffer), len(self._view))
+        buffer[:n] = self._view[:n]
+        self._view = self._view[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stop.set()
+            self._free.put(None)  # wakes the thread if it waits for a buffer
+            self._thread.join()
+            _count_decode_thread(-1)
+            self._view = memoryview(b"")
+            self._decoder.close()
+        super().close()
+
+
+def _decode_ahead(
+    decoder: BlockReader,
+    free: queue.SimpleQueue[bytearray | None],
+    full: queue.SimpleQueue[_Chunk | BaseException | None],
+    stop: threading.Event,
+) -> None:
+    """The thread: fill free buffers, in order, until the end, a failure or a stop.
+
+    A buffer is filled whole (one hand-over a megabyte, not one a codec block); a failure
+    follows the part of the buffer decoded before it, and ends the stream.
+    """
+    failure: BaseException | None = None
+    try:
+        while not stop.is_set() and (chunk := free.get()) is not None:
+            view, size = memoryview(chunk), 0
+            try:
+                while size < len(chunk) and (n := decoder.readinto(view[size:])):
+                    size += n
+            except BaseException as exc:  # raised in the reader, in its place in the stream
+                failure = exc
+            if size:
+                full.put((chunk, size, decoder.position()))
+            if failure is not None or size < len(chunk):
+                break
+    finally:
+        full.put(failure)

@@ -55,7 +55,7 @@ def iter_line_batches(
     """
     done = 0
     for log_file in source.files:
-        with open_decoded(log_file.path, log_file.codec) as stream:
+        with open_decoded(log_file.path, log_file.codec, ahead=True) as stream:
             first = 1
             for lines, failure in _batches(stream, max_line):
                 if lines:
