@@ -231,3 +231,15 @@ def test_check_draws_a_lineage_diff(opened, tmp_path):
     page.page.locator("#graph g.node.query.changed").click()
     assert "- reads table:default.legacy" in page.page.inner_text("#details")
     page.shot("views-diff")
+
+
+def test_a_page_with_nothing_to_draw_says_so(opened, tmp_path):
+    report, page_file = tmp_path / "nobody.json", tmp_path / "nobody.html"
+    server_log = str(fixture_path("thrift-server"))
+    run_cli("extract", server_log, "--user", "nobody", "--format", "json", "-o", str(report))
+    assert orjson.loads(report.read_bytes())["applications"] == []
+    assert run_cli("extract", str(report), "--format", "html", "-o", str(page_file)).code == 0
+    page = opened(page_file)
+    assert page.count("#graph g.node") == 0
+    assert "Nothing to draw" in page.page.text_content("#graph")
+    assert "0 applications" in page.page.inner_text("#summary")

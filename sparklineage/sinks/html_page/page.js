@@ -148,7 +148,13 @@
       layer.append(node);
     }
     const size = g.graph();
-    fit(size.width || 100, size.height || 100);
+    const drawable = (n) => (Number.isFinite(n) && n > 0 ? n : 100); // an empty view has none
+    fit(drawable(size.width), drawable(size.height));
+    if (!view.nodes.length) {
+      const empty = el("text", { x: 10, y: 40, class: "empty" });
+      empty.textContent = "Nothing to draw: no query of these logs read or wrote a dataset.";
+      layer.append(empty);
+    }
     current = { name, nodes: view.nodes, edges: view.edges, elements, paths };
     select.value = [...select.options].some((o) => o.value === name) ? name : "";
     note.textContent = name.startsWith("chain:")
