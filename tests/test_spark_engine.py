@@ -149,20 +149,21 @@ def test_upload_and_emit_take_part_files_as_they_take_the_report(
     assert emitted.code == 0 and emitted.stderr == run_cli("emit", str(report), "--dry-run").stderr
 
 
-def test_logs_in_an_object_store_are_read_by_the_executors(spark, s3_endpoint, tmp_path):
+def test_logs_in_an_object_store_are_read_by_either_engine(spark, s3_endpoint, tmp_path):
     s3fs = pytest.importorskip("s3fs")
     events = copy_logs(tmp_path / "events", ("ddl", "dml", "rolling-multipart"))
     fs = s3fs.S3FileSystem(endpoint_url=s3_endpoint, skip_instance_cache=True)
     fs.mkdir(BUCKET)
     fs.put(f"{events}/", f"{BUCKET}/spark-events/", recursive=True)
-    remote = run_cli(
-        *("extract", f"s3://{BUCKET}/spark-events", "--engine", "spark", "--format", "json"),
-        *("--storage-option", f"endpoint_url={s3_endpoint}"),
-    )
-    assert remote.code == 0, remote.stderr
+    url = f"s3://{BUCKET}/spark-events"
+    common = ("extract", url, "--format", "json", "--storage-option", f"endpoint_url={s3_endpoint}")
     local = run_cli("extract", str(events), "--format", "json")
-    named_locally = remote.stdout.replace(f"s3://{BUCKET}/spark-events", str(events))
-    assert orjson.loads(named_locally) == local.json()
+    for engine in ("spark", "local"):  # executors copy and read; or this process (and --jobs)
+        remote = run_cli(*common, "--engine", engine)
+        assert remote.code == 0, remote.stderr
+        assert orjson.loads(remote.stdout.replace(url, str(events))) == local.json()
+    jobs = run_cli(*common, "--jobs", "2")
+    assert jobs.code == 0 and jobs.stdout == remote.stdout
 
 
 def test_what_an_engine_cannot_do_is_said_before_anything_runs(tmp_path):
@@ -170,8 +171,6 @@ def test_what_an_engine_cannot_do_is_said_before_anything_runs(tmp_path):
     assert parts.code == 2 and "--engine spark" in parts.stderr
     jobs = run_cli("extract", str(FIXTURES), "--engine", "spark", "--jobs", "2")
     assert jobs.code == 2 and "--jobs" in jobs.stderr
-    url = run_cli("extract", "s3://bucket/spark-events")
-    assert url.code == 2 and "--engine spark" in url.stderr and "Traceback" not in url.stderr
 
 
 def test_without_pyspark_the_spark_engine_says_what_to_install(monkeypatch):
@@ -211,3 +210,14 @@ def test_an_output_spark_cannot_write_is_one_line_not_a_traceback(spark, tmp_pat
     (line,) = done.stderr.splitlines()
     assert line.startswith("sparklineage: error: the Spark job failed and nothing was written")
     assert "No FileSystem for scheme" in line
+
+
+def test_an_object_store_that_does_not_answer_is_one_line_and_exit_3(monkeypatch):
+    """Nothing listens on 127.0.0.1:9: the store's client gives up, the run says so."""
+    pytest.importorskip("s3fs")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    args = ("extract", "s3://spark-logs/events", "--storage-option")
+    done = run_cli(*args, "endpoint_url=http://127.0.0.1:9")
+    assert done.code == 3 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("sparklineage: error: s3://spark-logs/events: cannot list (")

@@ -9,18 +9,17 @@ import orjson
 
 from sparklineage.application import of_users
 from sparklineage.atlas.mapping import plan_upload
-from sparklineage.commands.reading import applications_of
+from sparklineage.commands.reading import applications_of, read_pieces
 from sparklineage.commands.spark import SparkJob, read_on_spark, write_parts_on_spark
 from sparklineage.commands.sync import key_values
 from sparklineage.errors import ExitCode, UsageError
-from sparklineage.redact import redact_url
 from sparklineage.settings import Settings
 from sparklineage.sinks.html import render_html
 from sparklineage.sinks.openlineage import render_ndjson
 from sparklineage.sinks.output import write_output
 from sparklineage.sinks.report import render_json, sort_key
 from sparklineage.sinks.text import render_text
-from sparklineage.spark_engine import is_url
+from sparklineage.work import is_url
 
 
 def run(
@@ -39,7 +38,7 @@ def run(
 ) -> None:
     """Write the report; exit 3 when some log could not be read (the rest is reported)."""
     keep_plans = plans or fmt == "atlas"
-    _check_engine_options(engine, paths, settings, fmt=fmt, output=output, users=users)
+    _check_engine_options(engine, settings, fmt=fmt, output=output, users=users)
     job = SparkJob(master, key_values(storage_options), verbose=verbose)
     if fmt == "parts":
         assert output is not None
@@ -48,6 +47,10 @@ def run(
         return
     if engine == "spark":
         applications, partial = read_on_spark(job, paths, settings, plans=keep_plans)
+    elif any(is_url(p) for p in paths):  # listed and copied as sync does, read here
+        applications, partial = read_pieces(
+            paths, settings, key_values(storage_options), plans=keep_plans, verbose=verbose
+        )
     else:  # logs, or reports (a report drawn as a page, or shown as text)
         applications, partial = applications_of(
             paths, settings, plans=keep_plans, in_report_order=False, verbose=verbose
@@ -74,7 +77,6 @@ def run(
 
 def _check_engine_options(
     engine: str,
-    paths: Sequence[str],
     settings: Settings,
     *,
     fmt: str | None,
@@ -85,12 +87,6 @@ def _check_engine_options(
     if fmt == "parts" and engine != "spark":
         raise UsageError("--format parts is the Spark engine's: add --engine spark")
     if engine != "spark":
-        url = next((p for p in paths if is_url(p)), None)
-        if url is not None:
-            raise UsageError(
-                f"{redact_url(url)}: extract reads local (or mounted) paths; a URL is read "
-                "by `extract --engine spark` or by `sync`"
-            )
         return
     if settings.jobs > 1:
         raise UsageError(

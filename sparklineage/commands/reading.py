@@ -23,6 +23,7 @@ from sparklineage.logs.discovery import Discovery, Probed, Unprobed, walk_paths
 from sparklineage.redact import redact_text
 from sparklineage.settings import Settings
 from sparklineage.sinks.report import load_report, sort_key
+from sparklineage.work import Found, Outcome, Reported, Work, find_work, read_work, reported
 from sparklineage.workers import ordered_map
 
 PROGRESS_MIN_BYTES = 32 << 20  # smaller runs finish before a bar is worth drawing
@@ -118,6 +119,43 @@ def _lost(item: Unprobed) -> tuple[Probed, Application | None]:
     """An item whose worker died (killed, or out of memory): a problem of its path."""
     reason = "the process reading it died (killed, or out of memory)"
     return Probed(None, (LogReadError(item.path, reason),)), None
+
+
+def read_pieces(
+    paths: Sequence[str],
+    settings: Settings,
+    storage_options: dict[str, Any],
+    *,
+    plans: bool,
+    verbose: bool,
+) -> tuple[list[Application], bool]:
+    """Logs under local paths and URLs (an fsspec listing, each application copied to
+    scratch space and read, as ``sync`` does), by ``--jobs`` processes, problems said."""
+    found = find_work(paths, storage_options)
+    work = functools.partial(read_work, reading=settings.reading, plans=plans)
+    outcomes = list(ordered_map(work, found.work, settings.jobs, _lost_piece))
+    report = say_outcomes(found, outcomes, verbose=verbose)
+    return report.applications, is_partial(report)
+
+
+def _lost_piece(item: Work) -> Outcome:
+    """A piece whose worker died (killed, or out of memory): a problem of its path."""
+    where = item.local.path if item.local else item.remote[1].location if item.remote else "?"
+    problem = f"{where}: the process reading it died (killed, or out of memory)"
+    return Outcome(item.index, problems=(problem,), probed=Probed(None) if item.local else None)
+
+
+def say_outcomes(found: Found, outcomes: Sequence[Outcome], *, verbose: bool) -> Reported:
+    """Every problem of pieces read apart on stderr, as one process reading in order says
+    them. Under ``--strict``, the first log failed (in that order) fails the run."""
+    report = reported(found, outcomes)
+    report_problems(report.warnings, report.problems, report.applications, verbose=verbose)
+    return report
+
+
+def is_partial(report: Reported) -> bool:
+    """Something could not be read: a problem of a path, or an unreadable application."""
+    return bool(report.problems) or any(a.read_error for a in report.applications)
 
 
 def report_problems(

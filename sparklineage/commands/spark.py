@@ -13,19 +13,11 @@ from typing import Any
 import click
 
 from sparklineage.application import Application
-from sparklineage.commands.reading import report_problems
+from sparklineage.commands.reading import is_partial, say_outcomes
 from sparklineage.redact import redact_text
 from sparklineage.settings import Settings
-from sparklineage.spark_engine import (
-    Found,
-    Outcome,
-    Reported,
-    collected,
-    find_work,
-    reported,
-    spark_session,
-    write_parts,
-)
+from sparklineage.spark_engine import collected, spark_session, write_parts
+from sparklineage.work import find_work
 
 
 @dataclass(frozen=True)
@@ -48,8 +40,8 @@ def read_on_spark(
     finally:
         if ours:
             spark.stop()
-    report = _said(found, outcomes, verbose=job.verbose)
-    return report.applications, _partial(report)
+    report = say_outcomes(found, outcomes, verbose=job.verbose)
+    return report.applications, is_partial(report)
 
 
 def write_parts_on_spark(
@@ -63,20 +55,7 @@ def write_parts_on_spark(
     finally:
         if ours:
             spark.stop()
-    report = _said(found, outcomes, verbose=job.verbose)
+    report = say_outcomes(found, outcomes, verbose=job.verbose)
     written = sum(o.written for o in outcomes)
     click.echo(f"{written} applications written to {redact_text(out)}", err=True)
-    return _partial(report)
-
-
-def _said(found: Found, outcomes: Sequence[Outcome], *, verbose: bool) -> Reported:
-    """Every problem on stderr, as the local engine words it. Under ``--strict``, the first
-    log failed (in the local engine's order) fails the run."""
-    report = reported(found, outcomes)
-    report_problems(report.warnings, report.problems, report.applications, verbose=verbose)
-    return report
-
-
-def _partial(report: Reported) -> bool:
-    """Something could not be read: a problem of a path, or an unreadable application."""
-    return bool(report.problems) or any(a.read_error for a in report.applications)
+    return is_partial(report)

@@ -122,7 +122,12 @@ def list_candidates(source: Source) -> Iterator[Candidate]:
         # fsspec keeps one filesystem per URL and options, with a cache of its listings, for
         # the life of the process: a process that syncs twice must see the store as it is now.
         fs.invalidate_cache()
-        if not fs.exists(root):
+        try:
+            exists = fs.exists(root)
+        except Exception as exc:  # each filesystem package has its own errors (network, auth)
+            where = without_secrets(source.root)
+            raise SourceUnavailableError(f"{where}: cannot list ({_failure(exc)})") from None
+        if not exists:
             raise UsageError(f"{without_secrets(source.root)}: no such file or directory")
         listing = functools.partial(_fsspec_listing, fs)
         location = functools.partial(_url_location, without_secrets(source.given), root)
