@@ -13,13 +13,10 @@ import click
 from sparklineage.application import (
     Application,
     ReadOptions,
-    assembled,
-    probe_and_read,
     read_application,
 )
-from sparklineage.errors import LogReadError
 from sparklineage.logs import LogSource, discover
-from sparklineage.logs.discovery import Discovery, Probed, Unprobed, walk_paths
+from sparklineage.logs.discovery import Probed
 from sparklineage.redact import redact_text
 from sparklineage.settings import Settings
 from sparklineage.sinks.report import load_report, sort_key
@@ -60,13 +57,12 @@ def read_logs(
     paths: Sequence[str], settings: Settings, *, plans: bool, verbose: bool = False
 ) -> tuple[list[Application], bool]:
     """Every application under ``paths``, problems said; True when something was unreadable."""
-    if settings.jobs > 1:
-        found, applications = _read_in_workers(paths, settings, plans=plans)
-    else:
-        found = discover(paths)
-        applications = read_all(
-            found.sources, reading=settings.reading, progress=settings.progress, plans=plans
-        )
+    if settings.jobs > 1:  # the workers probe and read what this process walked
+        return read_pieces(paths, settings, {}, plans=plans, verbose=verbose)
+    found = discover(paths)
+    applications = read_all(
+        found.sources, reading=settings.reading, progress=settings.progress, plans=plans
+    )
     report_problems(found.warnings, found.problems, applications, verbose=verbose)
     return applications, bool(found.problems) or any(a.read_error for a in applications)
 
@@ -96,31 +92,6 @@ def read_all(
     return applications
 
 
-def _read_in_workers(
-    paths: Sequence[str], settings: Settings, *, plans: bool
-) -> tuple[Discovery, list[Application]]:
-    """``--jobs``: this process walks; the workers probe and read what it found (probing
-    decodes every file's head: done here, it would hold the workers up), in order."""
-    walked = walk_paths(paths)
-    work = functools.partial(probe_and_read, reading=settings.reading, plans=plans)
-    results = []
-    with _progress_bar(sum(i.size for i in walked.items), settings.progress) as advance:
-        done = 0
-        for item, result in zip(
-            walked.items, ordered_map(work, walked.items, settings.jobs, _lost), strict=True
-        ):
-            results.append(result)
-            done += item.size
-            advance(done)
-    return assembled(walked, results)
-
-
-def _lost(item: Unprobed) -> tuple[Probed, Application | None]:
-    """An item whose worker died (killed, or out of memory): a problem of its path."""
-    reason = "the process reading it died (killed, or out of memory)"
-    return Probed(None, (LogReadError(item.path, reason),)), None
-
-
 def read_pieces(
     paths: Sequence[str],
     settings: Settings,
@@ -133,7 +104,15 @@ def read_pieces(
     scratch space and read, as ``sync`` does), by ``--jobs`` processes, problems said."""
     found = find_work(paths, storage_options)
     work = functools.partial(read_work, reading=settings.reading, plans=plans)
-    outcomes = list(ordered_map(work, found.work, settings.jobs, _lost_piece))
+    outcomes = []
+    with _progress_bar(sum(w.size for w in found.work), settings.progress) as advance:
+        done = 0
+        for item, outcome in zip(
+            found.work, ordered_map(work, found.work, settings.jobs, _lost_piece), strict=True
+        ):
+            outcomes.append(outcome)
+            done += item.size
+            advance(done)
     report = say_outcomes(found, outcomes, verbose=verbose)
     return report.applications, is_partial(report)
 
