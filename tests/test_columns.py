@@ -6,6 +6,7 @@ import pytest
 
 from benchmarks.column_accuracy import score
 from sparklineage.lineage.columns import compose, expression_sources
+from sparklineage.lineage.functions import FUNCTIONS
 from tests.test_lineage_rules import VERSIONS, application
 
 ORDERS = "table:default.orders"
@@ -96,10 +97,115 @@ def test_ctas_columns_are_reported_on_the_table_not_its_files(version):
             {(51, "window"), (49, "window")},
         ),
         ("empty2null(country#19)", {(19, "identity")}),
+        # a value keeps its own kind through a conditional: a bare branch is identity
+        (
+            "CASE WHEN (country#51 = DE) THEN amount#49 ELSE (discount#50 * 2.0) END",
+            {(51, "conditional"), (49, "identity"), (50, "transformation")},
+        ),
+        # an aggregate of a conditional: the condition stays conditional
+        (
+            "sum(CASE WHEN (country#51 = DE) THEN amount#49 ELSE 0.0 END)",
+            {(51, "conditional"), (49, "aggregation")},
+        ),
+        # nested: the inner coalesce's arguments decide the outer if's value too
+        (
+            "if ((coalesce(discount#50, 0.0) > 0.0)) amount#49 else 0.0",
+            {(50, "conditional"), (49, "identity")},
+        ),
+        # an unquoted literal with a bracket (concat(name, ':-)')): read flat, not lost
+        ("concat(name#5, :-))", {(5, "transformation")}),
     ],
 )
 def test_expression_sources(expression, expected):
     assert expression_sources(expression) == expected
+
+
+# (column, as the analyzed plan of the CTAS prints it, as its physical plan prints it: Spark
+# rewrites NULLIF, NVL2 to if (...), NVL and IFNULL to coalesce(...)); ids of the columns
+# fixture (order_id#47, amount#49, discount#50, country#51), the same on 3.5 and 4.0.
+CONDITIONALS = [
+    (
+        "if_value",
+        "if ((amount#49 > cast(100 as double))) amount#49 else discount#50",
+        "if ((amount#49 > 100.0)) amount#49 else discount#50",
+        {(49, "conditional"), (49, "identity"), (50, "identity")},
+    ),
+    (
+        "nullif_country",
+        "nullif(country#51, DE)",
+        "if ((country#51 = DE)) null else country#51",
+        {(51, "conditional"), (51, "identity")},
+    ),
+    (
+        "nvl_value",
+        "nvl(discount#50, amount#49)",
+        "coalesce(discount#50, amount#49)",
+        {(50, "conditional"), (50, "identity"), (49, "conditional"), (49, "identity")},
+    ),
+    (
+        "nvl2_value",
+        "nvl2(discount#50, amount#49, 0.0)",
+        "if (isnotnull(discount#50)) amount#49 else 0.0",
+        {(50, "conditional"), (49, "identity")},
+    ),
+    (
+        "ifnull_country",
+        "ifnull(country#51, none)",
+        "coalesce(country#51, none)",
+        {(51, "conditional"), (51, "identity")},
+    ),
+    (
+        "nanvl_value",
+        "nanvl(amount#49, discount#50)",
+        "nanvl(amount#49, discount#50)",
+        {(49, "conditional"), (49, "identity"), (50, "identity")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("column", "analyzed", "physical", "expected"), CONDITIONALS, ids=[c[0] for c in CONDITIONALS]
+)
+def test_a_conditional_function_reads_alike_as_written_and_as_spark_rewrites_it(
+    column, analyzed, physical, expected
+):
+    assert expression_sources(analyzed) == expression_sources(physical) == expected
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_conditional_functions_give_the_same_edges_from_the_plan_and_from_the_sql(version):
+    """col_conditional: IF, NULLIF, NVL, NVL2, COALESCE, IFNULL, NANVL and a simple CASE."""
+
+    def edges(scenario):
+        return {
+            (c.column, source, c.transform)
+            for q in application(scenario, version).queries
+            for c in q.columns
+            if c.dataset == "table:default.col_conditional"
+            for source in c.sources
+        }
+
+    plan = edges("columns")
+    assert ("simple_case", (ORDERS, "country"), "conditional") in plan
+    assert ("coalesce_value", (ORDERS, "amount"), "identity") in plan
+    assert plan == edges("columns-sqltext")
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "expected"),
+    [
+        # decode(x, s1, r1, s2, r2, default): x and the searched values decide
+        ("decode", 6, ("condition", "condition", "value", "condition", "value", "value")),
+        ("decode", 5, ("condition", "condition", "value", "condition", "value")),
+        # CASE WHEN p1 THEN v1 WHEN p2 THEN v2 ELSE e END, read as (p1, v1, p2, v2, e)
+        ("case", 5, ("condition", "value", "condition", "value", "value")),
+        ("coalesce", 3, ("tested", "tested", "tested")),
+        ("nullif", 2, ("tested", "condition")),
+    ],
+)
+def test_the_roles_of_a_conditional_functions_arguments(name, count, expected):
+    roles = FUNCTIONS[name].roles
+    assert roles is not None and roles.of(count) == expected
 
 
 def test_an_indirect_link_dominates_a_path_and_direct_kinds_keep_the_strongest():

@@ -7,9 +7,10 @@ expression uses, with the kind of use), the written columns are the ids the writ
 receives, and each is traced back to the ids a scan read, whose datasets the scans name.
 
 Kinds, as OpenLineage names them: direct ``identity``, ``transformation``, ``aggregation``;
-indirect ``conditional`` (a CASE WHEN condition) and ``window`` (the column's own PARTITION
-BY / ORDER BY), which belong to one column, and ``filter``, ``join``, ``group_by``,
-``sort``, which a statement applies to every column it writes.
+indirect ``conditional`` (what decides a conditional function's value: ``lineage/functions.py``
+has the table) and ``window`` (the column's own PARTITION BY / ORDER BY), which belong to one
+column, and ``filter``, ``join``, ``group_by``, ``sort``, which a statement applies to every
+column it writes.
 """
 
 from __future__ import annotations
@@ -19,30 +20,36 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sparklineage.lineage import naming
+from sparklineage.lineage.functions import (
+    AGGREGATION,
+    DIRECT_RANK,
+    IDENTITY,
+    TRANSFORMATION,
+    argument_kinds,
+    function,
+    operand_kind,
+    strongest,
+)
 from sparklineage.lineage.model import ColumnLineage
 from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.lineage.rules import LOGICAL, RULES, LogicalView, scan_block_reads
 from sparklineage.plan import EXPRESSION_ID, PlanBlock, PlanText, split_arguments
 from sparklineage.plan.arguments import extended_relations, extended_write_columns
+from sparklineage.plan.expressions import (
+    Attribute,
+    Call,
+    Expression,
+    ExpressionSyntaxError,
+    Operation,
+    parse_expression,
+)
 
-DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
 MORE_FIELDS = re.compile(r"\.\.\. \d+ more fields")
 
 _STATEMENT_START = re.compile(r"^\s*(CREATE|INSERT|WITH|REPLACE)\b", re.IGNORECASE)
-_SIMPLE_ATTRIBUTE = re.compile(r"^[^\s#]+#(\d+)L?$")
 _ALIAS = re.compile(r"^(?P<expr>.+) AS (?P<name>.+?)#(?P<id>\d+)L?$", re.DOTALL)
-_CALL_ATTRIBUTE = re.compile(r"^(?P<fn>\w+)\((?P<inner>.*)\)#(?P<id>\d+)L?$", re.DOTALL)
 _NAMED_ID = re.compile(r"([A-Za-z_][\w$]*)#(\d+)L?\b")
-_AGGREGATES = re.compile(
-    r"\b(sum|count|avg|mean|min|max|first|last|collect_list|collect_set|stddev\w*|var\w*|"
-    r"approx_count_distinct|percentile\w*|any_value|bool_and|bool_or|every|some|corr|"
-    r"covar_\w+|kurtosis|skewness|max_by|min_by|median|mode|count_if|array_agg)\("
-)
-_RANKING = re.compile(r"^(rank|dense_rank|row_number|ntile|percent_rank|cume_dist)\(")
-_WINDOW_SPEC = "windowspecdefinition("
-# Spark wraps partition columns of a file write in empty2null(): not the user's transformation.
-_WRITE_WRAPPER = re.compile(r"^empty2null\((.*)\)$")
-_CASE_CONDITIONS = re.compile(r"\bWHEN (.*?) THEN ", re.DOTALL)
+_CALLS = re.compile(r"(\w+)\(")
 _INFERRED_NOT_NULL = re.compile(r"isnotnull\([^()]*\)")
 _JOIN_NODES = ("Join", "CartesianProduct")
 _AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
@@ -157,32 +164,63 @@ def _define_item(item: str, found: ExecutionColumns) -> None:
         found.define(int(alias.group("id")), expression_sources(alias.group("expr")))
         found.names[int(alias.group("id"))] = alias.group("name")
         return
-    call = _CALL_ATTRIBUTE.match(item)
-    if call:
-        kind = "aggregation" if _AGGREGATES.match(item) else "transformation"
-        found.define(int(call.group("id")), ((i, kind) for i in _ids(call.group("inner"))))
+    try:
+        tree = parse_expression(item)
+    except ExpressionSyntaxError:
+        return
+    if isinstance(tree, Call) and tree.id is not None:  # ``sum(amount#49)#61``: a result
+        found.define(tree.id, _sources(tree))
 
 
 def expression_sources(expression: str) -> set[tuple[int, str]]:
-    """The ids an expression uses, each with how: identity for a bare attribute,
-    aggregation inside an aggregate, window for its window spec, conditional in a
-    CASE WHEN condition, transformation otherwise."""
-    expression = _WRITE_WRAPPER.sub(r"\1", expression.strip())
-    if _SIMPLE_ATTRIBUTE.match(expression):
-        return {(int(EXPRESSION_ID.search(expression).group(1)), "identity")}  # type: ignore[union-attr]
-    spec_at = expression.find(_WINDOW_SPEC)
-    if spec_at >= 0:
-        function, spec = expression[:spec_at], expression[spec_at:]
-        direct = set() if _RANKING.match(function) else _direct(function)
-        return direct | {(i, "window") for i in _ids(spec)}
-    conditions = " ".join(_CASE_CONDITIONS.findall(expression))
-    rest = _CASE_CONDITIONS.sub(" THEN ", expression)
-    return _direct(rest) | {(i, "conditional") for i in _ids(conditions)}
+    """The ids an expression uses, each with how (:mod:`sparklineage.lineage.functions` says
+    what each function does to its arguments): identity for a bare attribute or a value a
+    conditional passes on, transformation or aggregation inside such functions, window for a
+    window spec, conditional for what decides a branch."""
+    try:
+        tree = parse_expression(expression.strip())
+    except ExpressionSyntaxError:  # an unquoted literal with a bracket: read it flat
+        aggregate = any(function(name).kind == AGGREGATION for name in _CALLS.findall(expression))
+        return {(i, AGGREGATION if aggregate else TRANSFORMATION) for i in _ids(expression)}
+    return _sources(tree)
 
 
-def _direct(expression: str) -> set[tuple[int, str]]:
-    kind = "aggregation" if _AGGREGATES.search(expression) else "transformation"
-    return {(i, kind) for i in _ids(expression)}
+def _sources(tree: Expression) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    _read(tree, IDENTITY, found)
+    return found
+
+
+def _read(node: Expression, kind: str, found: set[tuple[int, str]]) -> None:
+    """Add the ids of ``node``, read where its value has the direct kind ``kind``."""
+    if isinstance(node, Attribute):
+        found.add((node.id, kind))
+    elif isinstance(node, Operation):
+        for term in node.terms:
+            _read(term, operand_kind(kind), found)
+    elif isinstance(node, Call):
+        kinds = argument_kinds(function(node.name), len(node.arguments), kind)
+        for argument, argument_kinds_ in zip(node.arguments, kinds, strict=True):
+            for argument_kind in argument_kinds_:
+                if argument_kind in DIRECT_RANK:
+                    _read(argument, argument_kind, found)
+                else:
+                    found.update((i, argument_kind) for i in _tree_ids(argument))
+        if node.id is not None:
+            found.add((node.id, strongest(kind, function(node.name).kind or kind)))
+
+
+def _tree_ids(node: Expression) -> Iterator[int]:
+    if isinstance(node, Attribute):
+        yield node.id
+    elif isinstance(node, Operation):
+        for term in node.terms:
+            yield from _tree_ids(term)
+    elif isinstance(node, Call):
+        for argument in node.arguments:
+            yield from _tree_ids(argument)
+        if node.id is not None:
+            yield node.id
 
 
 def _ids(text: str) -> list[int]:
@@ -342,7 +380,7 @@ def compose(outer: str, inner: str) -> str:
         return outer
     if inner not in DIRECT_RANK:
         return inner
-    return outer if DIRECT_RANK[outer] >= DIRECT_RANK[inner] else inner
+    return strongest(outer, inner)
 
 
 def column_lineage(found: ExecutionColumns, written: str) -> tuple[ColumnLineage, ...]:

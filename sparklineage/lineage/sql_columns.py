@@ -20,10 +20,24 @@ from sqlglot.lineage import lineage
 from sqlglot.optimizer.qualify import qualify
 
 from sparklineage.lineage import naming
+from sparklineage.lineage.functions import (
+    AGGREGATE,
+    AGGREGATION,
+    DIRECT_RANK,
+    IDENTITY,
+    TRANSFORMATION,
+    WINDOW,
+    Function,
+    argument_kinds,
+    function,
+    operand_kind,
+)
 from sparklineage.lineage.model import ColumnLineage
 from sparklineage.lineage.naming import Dataset, NamingContext
 
 _STATEMENT_CLAUSES = (("where", "filter"), ("group", "group_by"), ("order", "sort"))
+# sqlglot's names of Spark functions it models, where they are not Spark's.
+_SQLGLOT_NAMES = {"DECODE_CASE": "decode"}
 
 
 def sql_column_lineage(
@@ -109,40 +123,84 @@ def _projection_edges(
         for leaf in node.walk()
         if not leaf.downstream and isinstance(leaf.expression, exp.Table)
     }
-    inner = projection.unalias()
-    conditions = {
-        id(c)
-        for case in inner.find_all(exp.Case)
-        for i in case.args.get("ifs") or ()
-        for c in i.this.find_all(exp.Column)
-    }
-    windows = {
-        id(c)
-        for w in inner.find_all(exp.Window)
-        for part in ("partition_by", "order")
-        for c in _columns_of(w.args.get(part))
-    }
+    kinds: dict[int, set[str]] = {}
+    _read(projection.unalias(), IDENTITY, kinds)
     used: dict[str, set[str]] = {}
-    for column in inner.find_all(exp.Column):
-        kind = (
-            "conditional"
-            if id(column) in conditions
-            else "window"
-            if id(column) in windows
-            else _direct_kind(inner)
-        )
-        used.setdefault(column.name, set()).add(kind)
+    for column in projection.find_all(exp.Column):
+        used.setdefault(column.name, set()).update(kinds.get(id(column), ()))
     by_kind: dict[str, set[tuple[str, str]]] = {}
     for source in sources:
-        for kind in used.get(source[1], {_direct_kind(inner)}):
+        for kind in used.get(source[1]) or {_whole_kind(projection.unalias())}:
             by_kind.setdefault(kind, set()).add(source)
     return by_kind
 
 
-def _direct_kind(expression: exp.Expression) -> str:
+def _whole_kind(expression: exp.Expression) -> str:
+    """The kind of a source the projection does not name (it reaches the projection through
+    a CTE or a subquery): the projection's own."""
     if isinstance(expression, exp.Column):
-        return "identity"
-    return "aggregation" if expression.find(exp.AggFunc) else "transformation"
+        return IDENTITY
+    return AGGREGATION if expression.find(exp.AggFunc) else TRANSFORMATION
+
+
+def _read(node: exp.Expression, kind: str, kinds: dict[int, set[str]]) -> None:
+    """Each column under ``node`` (by ``id()``) with the kinds it is read with, where the value
+    of ``node`` has the direct kind ``kind``: the plan path's reading, through
+    :func:`sparklineage.lineage.functions.argument_kinds`."""
+    if isinstance(node, exp.Column):
+        kinds.setdefault(id(node), set()).add(kind)
+        return
+    if isinstance(node, exp.Window):
+        _read(node.this, kind, kinds)
+        for part in ("partition_by", "order"):
+            for column in _columns_of(node.args.get(part)):
+                kinds.setdefault(id(column), set()).add(WINDOW)
+        return
+    found, parts = _call(node)
+    read_as: list[tuple[str, ...]]
+    if isinstance(node, (exp.Paren, exp.Alias, exp.Distinct, exp.Ordered)):
+        read_as = [(kind,)] * len(parts)
+    elif found is None:
+        read_as = [(operand_kind(kind),)] * len(parts)
+    else:
+        read_as = argument_kinds(found, len(parts), kind)
+    for part, part_kinds in zip(parts, read_as, strict=True):
+        for part_kind in part_kinds:
+            if part_kind in DIRECT_RANK:
+                _read(part, part_kind, kinds)
+            else:
+                for column in part.find_all(exp.Column):
+                    kinds.setdefault(id(column), set()).add(part_kind)
+
+
+def _call(node: exp.Expression) -> tuple[Function | None, list[exp.Expression]]:
+    """What a function does (looked up by its Spark name; a CASE as ``case`` or, with an
+    operand, ``decode``) and its arguments in order, or (None, children) for anything else."""
+    if isinstance(node, exp.Case):
+        branches = [p for i in node.args.get("ifs") or () for p in (i.this, i.args["true"])]
+        default = [node.args["default"]] if node.args.get("default") else []
+        operand = [node.this] if node.this is not None else []
+        return function("decode" if operand else "case"), [*operand, *branches, *default]
+    if isinstance(node, exp.Anonymous):
+        arguments = [e for e in node.expressions if isinstance(e, exp.Expression)]
+        return function(str(node.this)), arguments
+    if isinstance(node, exp.Func):
+        found = function(_SQLGLOT_NAMES.get(node.sql_name(), node.sql_name()))
+        if isinstance(node, exp.AggFunc) and found.kind != AGGREGATION:
+            found = AGGREGATE  # an aggregate sqlglot names its own way (APPROX_DISTINCT…)
+        return found, _children(node)
+    return None, _children(node)
+
+
+def _children(node: exp.Expression) -> list[exp.Expression]:
+    """The argument expressions of a node, in the order its class declares them."""
+    children: list[exp.Expression] = []
+    for key in type(node).arg_types:
+        value = node.args.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, exp.Expression):
+                children.append(item)
+    return children
 
 
 def _columns_of(part: object) -> list[exp.Column]:
