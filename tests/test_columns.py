@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from benchmarks.column_accuracy import score
+from sparklineage.application import read_application
+from sparklineage.atlas.mapping import MappingOptions, plan_upload
+from sparklineage.check import render_expected
 from sparklineage.lineage.columns import compose, expression_sources
 from sparklineage.lineage.functions import FUNCTIONS
+from sparklineage.lineage.queries import UNNAMED_COLUMN_SOURCE
+from sparklineage.logs import discover
+from sparklineage.sinks.html import render_html
+from sparklineage.sinks.openlineage import OpenLineageOptions, render_ndjson
+from sparklineage.sinks.report import render_json
+from sparklineage.sinks.text import render_text
+from tests.conftest import CORPUS, FIXTURES, fixture_index
 from tests.test_lineage_rules import VERSIONS, application
 
 ORDERS = "table:default.orders"
@@ -241,3 +252,54 @@ def test_an_abbreviated_column_list_is_checked_not_guessed(version):
     wide = "table:default.wide"
     assert mapping == {(f"t{i:02}", ((wide, f"c{i:02}"),), "identity") for i in range(1, 31)}
     assert not any("abbreviated" in w for w in insert.warnings)
+
+
+def every_output(apps) -> dict[str, bytes]:
+    """What a user can get out of these applications: the report, the text, the check file,
+    OpenLineage run events, the Atlas upload and the lineage page."""
+    return {
+        "report": render_json(apps),
+        "text": render_text(apps, columns=True).encode(),
+        "check": render_expected(apps),
+        "openlineage": render_ndjson(apps, OpenLineageOptions()),
+        "atlas": orjson.dumps(plan_upload(apps, MappingOptions()).payloads()),
+        "html": render_html(apps),
+    }
+
+
+@pytest.mark.parametrize("entry", fixture_index(), ids=lambda e: e["path"])
+def test_no_output_names_a_relation_by_its_expression_ids(entry):
+    """``relation:9,10,11`` (a temporary view over a path, as its plan shows it) has other ids
+    on another Spark version: a column source is named as the query's inputs are, through the
+    scan of those ids, or left out with a warning."""
+    [source] = discover([FIXTURES / entry["path"]]).sources
+    apps = [read_application(source)]
+    named = {kind for kind, output in every_output(apps).items() if b"relation:" in output}
+    assert named == set()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_temporary_views_columns_come_from_the_files_it_reads(version):
+    """basic: createOrReplaceTempView over parquet files, read later by a query whose scan
+    names the path; the view's columns name that path, on every version alike."""
+    [view] = [
+        q
+        for q in application("basic-none", version).queries
+        if [d.id for d in q.outputs] == ["view:orders"]
+    ]
+    orders = "path:file:/data/lake/lake/orders"
+    assert {(c.column, c.sources) for c in view.columns} == {
+        (name, ((orders, name),)) for name in ("customer_id", "country", "amount")
+    }
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="public corpus not present")
+def test_a_relation_no_scan_names_leaves_its_columns_out_with_a_warning():
+    """spark-rapids-tools' NDS logs: temporary views over paths that no later scan of the
+    log reads by the same ids: their columns are left out, and the query says so."""
+    apps = [read_application(s) for s in discover([CORPUS]).sources]
+    queries = [q for app in apps for q in app.queries]
+    assert not any(b"relation:" in output for output in every_output(apps).values())
+    warned = [q for q in queries if UNNAMED_COLUMN_SOURCE in q.warnings]
+    assert warned
+    assert all(not q.columns or q.outputs for q in warned)

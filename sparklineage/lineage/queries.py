@@ -58,6 +58,9 @@ from sparklineage.plan.arguments import extended_relations
 from sparklineage.redact import redact_text
 
 DESCRIPTION_LIMIT = 2000
+UNNAMED_COLUMN_SOURCE = (
+    "column sources in a relation the log does not name (no scan of its columns) are left out"
+)
 NO_PLAN_TEXT = "the log has no plan text for this execution: lineage from the plan tree only"
 _SAVE_AS_TABLE = ("saveAsTable at ", "toTable at ")
 _TABLE_WRITES = ("ctas", "insert", "insert_overwrite")
@@ -250,22 +253,49 @@ class LineageCollector:
             for expression_id in effect.attributes:
                 self._read_by_attribute[expression_id] = effect.reads[0]
 
+    def _resolved(self, dataset: Dataset) -> Dataset | None:
+        """A relation known only by expression ids is what a scan of those ids read (None
+        when the log has no such scan); any other dataset is itself."""
+        if not isinstance(dataset.name, RelationName):
+            return dataset
+        ids = dataset.name.expression_ids
+        return next((self._read_by_attribute[i] for i in ids if i in self._read_by_attribute), None)
+
     def _resolve(self, datasets: tuple[Dataset, ...], warnings: list[str]) -> tuple[Dataset, ...]:
         """Relations known only by expression ids become what a scan of those ids read."""
         resolved = []
         for dataset in datasets:
-            if not isinstance(dataset.name, RelationName):
-                resolved.append(dataset)
-                continue
-            ids = dataset.name.expression_ids
-            found = next(
-                (self._read_by_attribute[i] for i in ids if i in self._read_by_attribute), None
-            )
+            found = self._resolved(dataset)
             if found is not None:
                 resolved.append(found)
             else:
                 warnings.append("reads a relation the log does not name (no scan of its columns)")
         return merge_datasets(resolved)
+
+    def _resolve_columns(
+        self, columns: tuple[ColumnLineage, ...], effects: list[Effect], warnings: list[str]
+    ) -> tuple[ColumnLineage, ...]:
+        """Column sources in a relation known only by expression ids, named as the query's
+        inputs are (through the scan of those ids), or left out with a warning: its ids
+        change with the Spark version, so a ``relation:`` source would break a check."""
+        relations = {d.id: d for e in effects for d in e.reads if isinstance(d.name, RelationName)}
+        if not relations:
+            return columns
+        resolved = []
+        for column in columns:
+            sources = set()
+            for dataset_id, name in column.sources:
+                relation = relations.get(dataset_id)
+                found = self._resolved(relation) if relation is not None else None
+                if relation is None:
+                    sources.add((dataset_id, name))
+                elif found is not None:
+                    sources.add((found.id, name))
+                else:
+                    warnings.append(UNNAMED_COLUMN_SOURCE)
+            if sources:
+                resolved.append(replace(column, sources=tuple(sorted(sources))))
+        return tuple(resolved)
 
     # -------------------------------------------------------------- the result
 
@@ -338,6 +368,7 @@ class LineageCollector:
         outputs = tuple(d for d in outputs if d.kind != "database")
         notes: list[str] = [w for m in members for w in m.column_warnings]
         inputs = self._resolve(inputs, notes)
+        columns = self._resolve_columns(_columns(members, renamed), effects, notes)
         error = _error_of(members)
         link = root.link
         return Query(
@@ -352,7 +383,7 @@ class LineageCollector:
             inputs=inputs,
             outputs=outputs,
             target=target,
-            columns=_columns(members, renamed),
+            columns=columns,
             unsupported=_unsupported(members),
             warnings=_warnings(effects, inputs, outputs, notes),
             error=error,
