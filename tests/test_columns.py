@@ -9,8 +9,9 @@ from benchmarks.column_accuracy import score
 from sparklineage.application import read_application
 from sparklineage.atlas.mapping import MappingOptions, plan_upload
 from sparklineage.check import render_expected
-from sparklineage.lineage.columns import compose, expression_sources
+from sparklineage.lineage.columns import RDD_COLUMNS, compose, expression_sources
 from sparklineage.lineage.functions import FUNCTIONS
+from sparklineage.lineage.model import plan_text
 from sparklineage.lineage.queries import UNNAMED_COLUMN_SOURCE
 from sparklineage.logs import discover
 from sparklineage.sinks.html import render_html
@@ -303,3 +304,22 @@ def test_a_relation_no_scan_names_leaves_its_columns_out_with_a_warning():
     warned = [q for q in queries if UNNAMED_COLUMN_SOURCE in q.warnings]
     assert warned
     assert all(not q.columns or q.outputs for q in warned)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("scenario", ["rdd", "multi-query", "dataframe-io"])
+def test_columns_made_by_an_rdd_are_said_unknown_when_the_rdd_read_a_dataset(scenario, version):
+    """createDataFrame(rdd) / toDF(): the plan's columns start at 'Scan ExistingRDD', made by
+    code the log does not show. When the query read a dataset (the RDD's files), its column
+    sources are missing and a warning says so; data made in the program (createDataFrame of
+    a list) reads nothing and misses nothing."""
+    [entry] = [e for e in fixture_index() if (e["scenario"], e["spark"][:3]) == (scenario, version)]
+    [source] = discover([FIXTURES / entry["path"]]).sources
+    from_rdd = [
+        q
+        for q in read_application(source, keep_plans=True).queries
+        if q.outputs and "Scan ExistingRDD" in plan_text(q) and not q.columns
+    ]
+    assert from_rdd
+    for query in from_rdd:
+        assert (RDD_COLUMNS in query.warnings) == bool(query.inputs), query.description

@@ -55,6 +55,12 @@ _JOIN_NODES = ("Join", "CartesianProduct")
 _AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
 _WRITE_NODES = ("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")
 _VIEW_NODES = ("CreateViewCommand", "AlterViewAsCommand")
+# An RDD turned into a DataFrame (createDataFrame(rdd), toDF): its columns are made by code the
+# log does not show, from no dataset's columns.
+_RDD_NODES = ("Scan ExistingRDD", "Scan RDD", "RDDScan", "LogicalRDD", "ExternalRDD")
+RDD_COLUMNS = (
+    "the written columns come from an RDD, which has no columns: their sources are not known"
+)
 # Logical nodes whose output is one of their argument lists (index of that list).
 _LOGICAL_OUTPUT = {"Project": 0, "Aggregate": 1, "LogicalRelation": 0}
 
@@ -68,6 +74,7 @@ class ExecutionColumns:
     statement: set[tuple[int, str]] = field(default_factory=set)
     scans: dict[int, tuple[Dataset, str]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)  # id -> the name an alias gave it
+    rdd: set[int] = field(default_factory=set)  # ids an RDD turned into a DataFrame outputs
     warnings: list[str] = field(default_factory=list)
 
     def define(self, target: int, sources: Iterable[tuple[int, str]]) -> None:
@@ -84,7 +91,8 @@ def execution_columns(
     formatted plan, else from its statement's SQL text (``statement`` is the description)."""
     found = analyse_columns(text, written, scanned_columns(text, ctx))
     if found is not None:
-        return column_lineage(found, written.id), tuple(found.warnings)
+        lineage = column_lineage(found, written.id)
+        return lineage, tuple(found.warnings)
     if text.blocks or not _STATEMENT_START.match(statement):
         return (), ()
     from sparklineage.lineage.sql_columns import sql_column_lineage  # sqlglot: only when needed
@@ -133,6 +141,8 @@ def analyse_columns(
         return None
     found = ExecutionColumns(scans=dict(scans))
     for block in text.blocks:
+        if block.name in _RDD_NODES:
+            found.rdd.update(output_ids(text, block.number))
         _definitions(block, found)
         _statement_edges(block, found)
     for union in text.blocks_named("Union"):
@@ -364,7 +374,7 @@ def trace(
 ) -> set[tuple[int, str]]:
     """The scanned ids ``target`` comes from, each with the kind of the whole path."""
     results: set[tuple[int, str]] = set()
-    if target in found.scans:
+    if target in found.scans or target in found.rdd:
         results.add((target, "identity"))
     for source, kind in found.definitions.get(target, ()):
         if source in seen:
@@ -384,15 +394,23 @@ def compose(outer: str, inner: str) -> str:
 
 
 def column_lineage(found: ExecutionColumns, written: str) -> tuple[ColumnLineage, ...]:
-    """Every written column's sources, grouped by kind, sorted."""
+    """Every written column's sources, grouped by kind, sorted; a column made from an RDD's
+    (no dataset's) says so in a warning."""
     statement = {(base, kind) for ref, kind in found.statement for base, _ in trace(found, ref)}
     lineage = []
     for column, target in found.outputs:
         edges = trace(found, target) | statement
-        for kind in sorted({k for _, k in edges}):
-            sources = sorted({found.scans[b] for b, k in edges if k == kind}, key=_source_key)
+        if any(base in found.rdd for base, _ in edges) and RDD_COLUMNS not in found.warnings:
+            found.warnings.append(RDD_COLUMNS)
+        for kind in sorted({k for b, k in edges if b in found.scans}):
+            sources = {found.scans[b] for b, k in edges if k == kind and b in found.scans}
             lineage.append(
-                ColumnLineage(written, column, tuple((d.id, c) for d, c in sources), kind)
+                ColumnLineage(
+                    written,
+                    column,
+                    tuple((d.id, c) for d, c in sorted(sources, key=_source_key)),
+                    kind,
+                )
             )
     return tuple(lineage)
 

@@ -30,7 +30,7 @@ from sparklineage.events import (
     StreamingQueryProgress,
 )
 from sparklineage.lineage import naming
-from sparklineage.lineage.columns import execution_columns
+from sparklineage.lineage.columns import RDD_COLUMNS, execution_columns
 from sparklineage.lineage.model import (
     ColumnLineage,
     Effect,
@@ -368,6 +368,8 @@ class LineageCollector:
         outputs = tuple(d for d in outputs if d.kind != "database")
         notes: list[str] = [w for m in members for w in m.column_warnings]
         inputs = self._resolve(inputs, notes)
+        if not inputs:  # data made in the program (createDataFrame of a list): nothing missed
+            notes = [n for n in notes if n != RDD_COLUMNS]
         columns = self._resolve_columns(_columns(members, renamed), effects, notes)
         error = _error_of(members)
         link = root.link
