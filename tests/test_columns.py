@@ -323,3 +323,47 @@ def test_columns_made_by_an_rdd_are_said_unknown_when_the_rdd_read_a_dataset(sce
     assert from_rdd
     for query in from_rdd:
         assert (RDD_COLUMNS in query.warnings) == bool(query.inputs), query.description
+
+
+STREAM_IN = "path:file:/data/lake/lake/stream_in"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("sink", "expected"),
+    [
+        # selectExpr("order_id", "amount * 2 AS doubled", "IF(amount > 2, 'big', 'small')
+        # AS size") from json files to parquet: the micro-batch plan's projection
+        (
+            "path:file:/data/lake/lake/stream_projected",
+            {
+                ("order_id", "order_id", "identity"),
+                ("doubled", "amount", "transformation"),
+                ("size", "amount", "conditional"),
+            },
+        ),
+        # the file sink (three batches) and toTable: each batch's plan is the bare scan
+        (
+            "path:file:/data/lake/lake/stream_out",
+            {(c, c, "identity") for c in ("order_id", "customer_id", "amount")},
+        ),
+        (
+            "table:default.stream_events",
+            {(c, c, "identity") for c in ("order_id", "customer_id", "amount")},
+        ),
+    ],
+)
+def test_a_stream_writes_its_sources_columns_into_its_sink(version, sink, expected):
+    """The micro-batch plans hold the projection, the progress events name source and sink:
+    the columns go from the source the query reports as its input to its output."""
+    [query] = [
+        q
+        for q in application("streaming", version).queries
+        if q.operation == "stream_write" and [d.id for d in q.outputs] == [sink]
+    ]
+    assert [d.id for d in query.inputs] == [STREAM_IN]
+    assert {
+        (c.column, column, c.transform) for c in query.columns for _, column in c.sources
+    } == expected
+    assert {d for c in query.columns for d, _ in c.sources} == {STREAM_IN}
+    assert {c.dataset for c in query.columns} == {sink}

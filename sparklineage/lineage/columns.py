@@ -55,6 +55,13 @@ _JOIN_NODES = ("Join", "CartesianProduct")
 _AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
 _WRITE_NODES = ("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")
 _VIEW_NODES = ("CreateViewCommand", "AlterViewAsCommand")
+# A micro-batch's write to a sink of the v2 API (memory, console, Kafka, foreach…), by version.
+_STREAM_WRITE_NODES = (
+    "WriteToDataSourceV2", "WriteToMicroBatchDataSource", "WriteToMicroBatchDataSourceV1",
+)  # fmt: skip
+# The written dataset of a micro-batch's columns: its stream's sink, which the progress event
+# after the batch names; the query fills it in.
+STREAM_SINK = ""
 # An RDD turned into a DataFrame (createDataFrame(rdd), toDF): its columns are made by code the
 # log does not show, from no dataset's columns.
 _RDD_NODES = ("Scan ExistingRDD", "Scan RDD", "RDDScan", "LogicalRDD", "ExternalRDD")
@@ -106,6 +113,20 @@ def execution_columns(
     return lineage, ()
 
 
+def micro_batch_columns(
+    text: PlanText, ctx: NamingContext
+) -> tuple[tuple[ColumnLineage, ...], tuple[str, ...]]:
+    """The column lineage of one micro-batch into its stream's sink (dataset
+    :data:`STREAM_SINK`). A file sink or a table written by ``toTable`` runs the batch's plan
+    as it is, so the columns written are the plan's own output; a sink of the v2 API receives
+    its write node's input."""
+    found = analyse_columns(text, None, scanned_columns(text, ctx))
+    if found is None:
+        return (), ()
+    lineage = column_lineage(found, STREAM_SINK)
+    return lineage, tuple(found.warnings)
+
+
 def scanned_columns(text: PlanText, ctx: NamingContext) -> dict[int, tuple[Dataset, str]]:
     """Expression id → (dataset, column) for every relation the plan text shows read:
     scan blocks (named by the scan rules) and logical relations."""
@@ -133,10 +154,11 @@ def _block_reads(
 
 
 def analyse_columns(
-    text: PlanText, written: Dataset, scans: Mapping[int, tuple[Dataset, str]]
+    text: PlanText, written: Dataset | None, scans: Mapping[int, tuple[Dataset, str]]
 ) -> ExecutionColumns | None:
-    """The column facts of one execution that writes ``written``, or None when its plan text
-    has no formatted blocks (2.x/3.0 extended plans) or no write the columns can be read from."""
+    """The column facts of one execution that writes ``written`` (None: a micro-batch, into
+    its stream's sink), or None when its plan text has no formatted blocks (2.x/3.0 extended
+    plans) or no write the columns can be read from."""
     if not text.blocks:
         return None
     found = ExecutionColumns(scans=dict(scans))
@@ -147,7 +169,10 @@ def analyse_columns(
         _statement_edges(block, found)
     for union in text.blocks_named("Union"):
         _union(text, union, found)
-    found.outputs = _written_columns(text, written, found)
+    if written is None:
+        found.outputs = _batch_columns(text, found)
+    else:
+        found.outputs = _written_columns(text, written, found)
     return found if found.outputs else None
 
 
@@ -323,6 +348,16 @@ def _written_columns(
         if ids:
             return _name_columns(block, ids, written, text, found)
     return []
+
+
+def _batch_columns(text: PlanText, found: ExecutionColumns) -> list[tuple[str, int]]:
+    """A micro-batch's written columns: its v2 write node's input, else its plan's output,
+    under the names the plan gives them."""
+    write = next(text.blocks_named(*_STREAM_WRITE_NODES), None)
+    root = write.number if write is not None else (text.tree[0][0] if text.tree else None)
+    ids = output_ids(text, root) if root is not None else []
+    names = {**_id_names(text.text), **found.names}
+    return [(names.get(i, f"#{i}"), i) for i in ids]
 
 
 def _name_columns(

@@ -30,7 +30,11 @@ from sparklineage.events import (
     StreamingQueryProgress,
 )
 from sparklineage.lineage import naming
-from sparklineage.lineage.columns import RDD_COLUMNS, execution_columns
+from sparklineage.lineage.columns import (
+    RDD_COLUMNS,
+    execution_columns,
+    micro_batch_columns,
+)
 from sparklineage.lineage.model import (
     ColumnLineage,
     Effect,
@@ -86,6 +90,8 @@ class _Execution:
     columns: tuple[ColumnLineage, ...] = ()
     plan: bytes | None = None  # the plan text, compressed, when kept (for the catalog)
     column_warnings: tuple[str, ...] = ()
+    # A micro-batch's columns into its stream's sink, which only the progress events name.
+    batch_columns: tuple[ColumnLineage, ...] = ()
     link: Link | None = None  # the server session and operation it ran for
 
 
@@ -247,6 +253,10 @@ class LineageCollector:
             execution.columns, execution.column_warnings = execution_columns(
                 text, target, statement, self.naming
             )
+        elif execution.run_id is not None:
+            execution.batch_columns, execution.column_warnings = micro_batch_columns(
+                text, self.naming
+            )
 
     def _remember_attributes(self, effect: Effect) -> None:
         if len(effect.reads) == 1:
@@ -355,11 +365,13 @@ class LineageCollector:
         operation = _operation(root.own, effects, catalog, inputs, outputs)
         if operation in _TABLE_WRITES and self._saves_as_table(root):
             operation = "save_as_table"  # the same commands as SQL; only the call site differs
+        columns = _columns(members)
         if isinstance(key, str):
             stream = self._streams.get(key)
             if stream is not None:
-                inputs = _stream_inputs(inputs, stream.inputs)
                 sinks = [naming.managed_table(d, self.naming) for d in stream.outputs]
+                columns += _into_sink(members, inputs, stream.inputs, sinks)
+                inputs = _stream_inputs(inputs, stream.inputs)
                 outputs = merge_datasets([*outputs, *sinks])
             operation = "stream_write"
         outputs, renamed = _fold_write_paths_into_tables(operation, outputs)
@@ -370,7 +382,7 @@ class LineageCollector:
         inputs = self._resolve(inputs, notes)
         if not inputs:  # data made in the program (createDataFrame of a list): nothing missed
             notes = [n for n in notes if n != RDD_COLUMNS]
-        columns = self._resolve_columns(_columns(members, renamed), effects, notes)
+        columns = self._resolve_columns(_renamed(columns, renamed), effects, notes)
         error = _error_of(members)
         link = root.link
         return Query(
@@ -420,13 +432,29 @@ def _status(error: str | None, root: _Execution) -> str:
 def _stream_inputs(planned: tuple[Dataset, ...], sources: set[Dataset]) -> tuple[Dataset, ...]:
     """A stream reads its sources; each micro-batch's plan scans only that batch's new files
     (or a cut-off listing of them), which are the source, not datasets of their own."""
-    roots = tuple(s.name.uri + "/" for s in sources if isinstance(s.name, PathName))
-    kept = [
-        d
-        for d in planned
-        if not (isinstance(d.name, PathName) and (d.truncated or d.name.uri.startswith(roots)))
-    ]
+    kept = [d for d in planned if not _batch_files(d, sources)]
     return merge_datasets([*kept, *sources])
+
+
+def _batch_files(dataset: Dataset, sources: set[Dataset]) -> bool:
+    """Whether a micro-batch's scan is of its stream's files: under a source's path, or a
+    listing Spark cut."""
+    roots = tuple(s.name.uri + "/" for s in sources if isinstance(s.name, PathName))
+    return isinstance(dataset.name, PathName) and (
+        dataset.truncated or dataset.name.uri.startswith(roots)
+    )
+
+
+def _batch_source(dataset: Dataset, sources: set[Dataset]) -> Dataset | None:
+    """The stream source a micro-batch's files belong to: the one whose path holds them, or
+    for a listing Spark cut, the stream's only path source."""
+    if not isinstance(dataset.name, PathName):
+        return None
+    paths = {s: s.name.uri for s in sources if isinstance(s.name, PathName)}
+    holding = [s for s, uri in paths.items() if dataset.name.uri.startswith(uri + "/")]
+    if holding:
+        return max(holding, key=lambda s: len(paths[s]))
+    return next(iter(paths)) if dataset.truncated and len(paths) == 1 else None
 
 
 def _fold_operations(groups: dict[int | str, list[_Execution]]) -> None:
@@ -500,11 +528,42 @@ def _fold_write_paths_into_tables(
     return merge_datasets([*kept, located]), {p.id: table.id for p in folded}
 
 
-def _columns(members: list[_Execution], renamed: dict[str, str]) -> tuple[ColumnLineage, ...]:
-    """The column lineage of a query's executions, under the ids the query reports."""
-    merged = {
-        replace(c, dataset=renamed.get(c.dataset, c.dataset)) for m in members for c in m.columns
-    }
+def _columns(members: list[_Execution]) -> tuple[ColumnLineage, ...]:
+    return tuple(c for m in members for c in m.columns)
+
+
+def _into_sink(
+    members: list[_Execution],
+    planned: tuple[Dataset, ...],
+    sources: set[Dataset],
+    sinks: list[Dataset],
+) -> tuple[ColumnLineage, ...]:
+    """A stream's micro-batch columns, into its sink and from its sources: a batch's plan
+    scans that batch's files, named as the query's inputs are (:func:`_stream_inputs`)."""
+    if len(sinks) != 1:
+        return ()
+    by_id = {d.id: d for d in planned}
+    entries = []
+    for column in (c for m in members for c in m.batch_columns):
+        named = set()
+        for dataset_id, name in column.sources:
+            scanned = by_id.get(dataset_id)
+            source = _batch_source(scanned, sources) if scanned is not None else None
+            if scanned is None or not _batch_files(scanned, sources):
+                named.add((dataset_id, name))
+            elif source is not None:
+                named.add((source.id, name))
+        if named:
+            entries.append(replace(column, dataset=sinks[0].id, sources=tuple(sorted(named))))
+    return tuple(entries)
+
+
+def _renamed(
+    columns: tuple[ColumnLineage, ...], renamed: dict[str, str]
+) -> tuple[ColumnLineage, ...]:
+    """The column lineage of a query's executions, once each, under the ids the query
+    reports."""
+    merged = {replace(c, dataset=renamed.get(c.dataset, c.dataset)) for c in columns}
     return tuple(sorted(merged, key=lambda c: (c.dataset, c.column, c.transform)))
 
 
