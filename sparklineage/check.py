@@ -10,6 +10,7 @@ no session ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ import orjson
 
 from sparklineage.application import Application
 from sparklineage.errors import UsageError
+from sparklineage.lineage.model import ref_order
 from sparklineage.redact import redact_text
 
 SCHEMA = "sparklineage.expected/1"
@@ -41,7 +43,7 @@ def _by_name(applications: Iterable[Application]) -> dict[str, Any]:
             n += 1
             key = f"{base}#{n}"
         keyed[key] = {
-            str(q.execution_id): {
+            q.ref: {
                 "operation": q.operation,
                 "status": q.status,
                 "inputs": [d.id for d in q.inputs],
@@ -77,6 +79,7 @@ def load_expected(data: bytes, source: str) -> dict[str, Any]:
 
 
 _LISTS = ("inputs", "outputs", "columns")
+_QUERY_KEY = re.compile(r"\d+|job-\d+")  # a root execution id, or an RDD query's first job
 
 
 def _shape_problem(applications: Any) -> str | None:
@@ -89,8 +92,8 @@ def _shape_problem(applications: Any) -> str | None:
             return f"application {name!r} is not an object of queries"
         for execution, query in queries.items():
             where = f"application {name!r} query {execution!r}"
-            if not execution.isdigit():
-                return f"{where}: the key is not an execution id"
+            if not _QUERY_KEY.fullmatch(execution):
+                return f"{where}: the key is not an execution id or job-N"
             if not isinstance(query, dict) or not isinstance(query.get("operation"), str):
                 return f"{where} has no operation"
             for field in ("status", "target", "user"):
@@ -120,16 +123,21 @@ def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     return [redact_text(line) for line in lines]
 
 
+def _shown(ref: str) -> str:
+    """``#3`` for an execution, ``job-7`` for an RDD query, as the text output names them."""
+    return ref if ref.startswith("job-") else f"#{ref}"
+
+
 def _query_differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     lines: list[str] = []
-    for execution in sorted(expected.keys() | actual.keys(), key=int):
+    for execution in sorted(expected.keys() | actual.keys(), key=ref_order):
         old, new = expected.get(execution), actual.get(execution)
         if new is None:
-            lines.append(f"- query #{execution} {_summary(old)}")
+            lines.append(f"- query {_shown(execution)} {_summary(old)}")
         elif old is None:
-            lines.append(f"+ query #{execution} {_summary(new)}")
+            lines.append(f"+ query {_shown(execution)} {_summary(new)}")
         else:
-            lines.extend(f"query #{execution}: {d}" for d in query_changes(old, new))
+            lines.extend(f"query {_shown(execution)}: {d}" for d in query_changes(old, new))
     return lines
 
 

@@ -18,6 +18,7 @@ with the query).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -87,6 +88,10 @@ class JobStart:
     job_group: str | None
     description: str | None
     operation_tag: str | None = None  # the Spark Connect operation's job tag, if any
+    # What its stages' RDDs read: (the SparkContext method, a path), e.g. ("textFile", "/in/a").
+    rdd_reads: tuple[tuple[str, str], ...] = ()
+    action: str | None = None  # the RDD operation the job runs for (spark.rdd.scope's name)
+    call_site: str | None = None  # where the user's code started it, as Spark shortens it
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +355,7 @@ def _environment_update(e: dict[str, Any]) -> EnvironmentUpdate:
 
 def _job_start(e: dict[str, Any]) -> JobStart:
     props = _object(e, "Properties")
+    stages = _objects(e, "Stage Infos")
     return JobStart(
         job_id=_id(e, "Job ID"),
         time=_time(e, "Submission Time"),
@@ -357,7 +363,49 @@ def _job_start(e: dict[str, Any]) -> JobStart:
         job_group=_string(props, "spark.jobGroup.id"),
         description=_text(props, "spark.job.description"),
         operation_tag=_connect_tag((_string(props, "spark.job.tags") or "").split(",")),
+        rdd_reads=_rdd_reads(stages),
+        action=_scope_name(_string(props, "spark.rdd.scope")),
+        call_site=_text(props, "callSite.short")
+        or (_text(stages[-1], "Stage Name") if stages else None),
     )
+
+
+# The SparkContext methods that read files: each names its RDDs after the paths it was given
+# (``textFile`` and ``wholeTextFiles`` name the mapped RDD on top of the input RDD).
+RDD_READS = frozenset(
+    {
+        "textFile",
+        "wholeTextFiles",
+        "binaryFiles",
+        "hadoopFile",
+        "newAPIHadoopFile",
+        "sequenceFile",
+        "objectFile",
+    }
+)
+_SCOPE_NAME = re.compile(r'"name":"(\w+)"')
+
+
+def _rdd_reads(stages: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """The paths a job's RDDs read: RDDs made by a reading method whose name is a path (the
+    others are named after their class), each comma-separated path on its own, as Hadoop
+    splits them; redacted (a path may hold credentials)."""
+    reads: dict[tuple[str, str], None] = {}
+    for stage in stages:
+        for rdd in _objects(stage, "RDD Info"):
+            method = _scope_name(_string(rdd, "Scope"))
+            name = _string(rdd, "Name")
+            if method in RDD_READS and name and "/" in name:
+                for path in name.split(","):
+                    if path.strip():
+                        reads[(method, redact_text(path.strip()))] = None
+    return tuple(reads)
+
+
+def _scope_name(scope: str | None) -> str | None:
+    """The operation of an RDD scope (``{"id":"2","name":"saveAsTextFile"}``)."""
+    found = _SCOPE_NAME.search(scope) if scope else None
+    return found.group(1) if found else None
 
 
 def _connect_tag(tags: list[Any]) -> str | None:

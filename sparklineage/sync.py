@@ -503,10 +503,8 @@ def _changed_queries(
     """The queries to send (new digests; all of them for a rolled-up process, which is
     rebuilt whole) and the digests of every query of the application."""
     server = bool(app.sessions)
-    digests = {str(q.execution_id): query_digest(q, server=server) for q in app.queries}
-    changed = tuple(
-        q for q in app.queries if landed.get(str(q.execution_id)) != digests[str(q.execution_id)]
-    )
+    digests = {q.ref: query_digest(q, server=server) for q in app.queries}
+    changed = tuple(q for q in app.queries if landed.get(q.ref) != digests[q.ref])
     if rollup and changed:
         changed = app.queries
     return changed, digests

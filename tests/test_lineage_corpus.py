@@ -23,7 +23,12 @@ def applications():
 
 def test_every_execution_belongs_to_exactly_one_query(applications):
     for path, app in applications.items():
-        ids = [i for q in app.queries for i in (q.execution_id, *q.child_execution_ids)]
+        ids = [
+            i
+            for q in app.queries
+            if q.execution_id is not None
+            for i in (q.execution_id, *q.child_execution_ids)
+        ]
         assert len(ids) == len(set(ids)), path
         assert len(ids) == app.sql_executions, path
 

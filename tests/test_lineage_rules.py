@@ -182,7 +182,12 @@ def test_a_failed_query_keeps_its_outputs_and_says_failed(version):
 )
 def test_every_execution_is_one_query_or_part_of_one(version, scenario):
     app = application(scenario, version)
-    ids = [i for q in app.queries for i in (q.execution_id, *q.child_execution_ids)]
+    ids = [
+        i
+        for q in app.queries
+        if q.execution_id is not None
+        for i in (q.execution_id, *q.child_execution_ids)
+    ]
     assert sorted(ids) == sorted(set(ids)) and len(ids) == app.sql_executions
     assert all(q.operation != "unknown" or q.unsupported for q in app.queries)
     assert {q.operation for q in app.queries} <= set(OPERATIONS)

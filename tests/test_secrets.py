@@ -97,6 +97,12 @@ def _plant_jdbc(events: list[dict]) -> list[dict]:
     names a SQL Server URL with ``;password=``, two queries get SQL text with secrets, the
     last one fails with a password in its message, and the environment gets an account key
     and a bearer header."""
+    starts = [e for e in events if e["Event"].endswith("SparkListenerSQLExecutionStart")]
+    create, append = (
+        next(e["executionId"] for e in starts if plan in e["physicalPlanDescription"])
+        for plan in ("CreateTable (1)", "AppendDataExecV1 (1)")
+    )
+    last = starts[-1]["executionId"]
     planted = []
     for event in events:
         kind = event["Event"]
@@ -113,11 +119,11 @@ def _plant_jdbc(events: list[dict]) -> list[dict]:
                         SPARK_REDACTED_URL.encode(), f"url={SQLSERVER_URL}".encode()
                     )
                 )
-            elif execution == 4:
+            elif execution == create:
                 event["description"] = CREATE_SQL
-            elif execution == 5:
+            elif execution == append:
                 event["description"] = SET_SQL
-        elif kind.endswith("SparkListenerSQLExecutionEnd") and event["executionId"] == 10:
+        elif kind.endswith("SparkListenerSQLExecutionEnd") and event["executionId"] == last:
             event["errorMessage"] = ERROR
         planted.append(event)
     return planted

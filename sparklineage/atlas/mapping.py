@@ -143,7 +143,7 @@ class _Entities:
 class _Process:
     """What one process entity is made of: one query, or (``rollup``) a whole application."""
 
-    label: int | str  # the execution id, or "application"
+    label: int | str  # the execution id, "job-N" (an RDD query) or "application"
     operation: str
     status: str
     description: str = ""
@@ -157,7 +157,7 @@ class _Process:
     @classmethod
     def of(cls, query: Query) -> _Process:
         return cls(
-            label=query.execution_id,
+            label=query.execution_id if query.execution_id is not None else query.ref,
             operation=query.operation,
             status=query.status,
             description=query.description,

@@ -13,8 +13,14 @@ OPERATIONS = (
     "create_database", "alter_database", "drop_database", "create_table", "alter_table",
     "rename_table", "drop_table", "truncate_table", "create_view", "drop_view", "ctas", "insert",
     "insert_overwrite", "load_data", "insert_overwrite_directory", "write_path", "save_as_table",
-    "stream_write", "refresh", "read_only", "other", "unknown",
+    "stream_write", "refresh", "read_only", "rdd_read", "rdd_write", "other", "unknown",
 )  # fmt: skip
+
+
+# Warnings that say a query read or wrote something the log does not name; the text output
+# shows that as "(not in the log)", apart from "–" (nothing).
+UNNAMED_READ = "reads a relation the log does not name (no scan of its columns)"
+UNLOGGED_WRITE = "Spark logs no path for an RDD write, so its output is unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +47,10 @@ class Effect:
 
 @dataclass(frozen=True)
 class Query:
-    """One query: a root SQL execution with its children folded in, or one streaming run."""
+    """One query: a root SQL execution with its children folded in, one streaming run, or
+    the jobs of one RDD action or job group (no SQL execution: ``execution_id`` is None)."""
 
-    execution_id: int
+    execution_id: int | None
     child_execution_ids: tuple[int, ...]
     operation: str
     status: str  # succeeded | failed | running
@@ -66,6 +73,22 @@ class Query:
     user: str | None = None
     session: Session | None = None
     statement: str | None = None
+    job_ids: tuple[int, ...] = ()  # an RDD query's jobs (a SQL query's are not kept)
+
+    @property
+    def ref(self) -> str:
+        """The query's name in every output and state: its root execution id, or ``job-N``
+        for an RDD query (N its first job)."""
+        if self.execution_id is not None:
+            return str(self.execution_id)
+        return f"job-{self.job_ids[0]}" if self.job_ids else "job-?"
+
+
+def ref_order(ref: str) -> tuple[int, int]:
+    """Sort key of query refs (:attr:`Query.ref`): executions by id, then RDD queries."""
+    rdd = ref.startswith("job-")
+    number = ref.removeprefix("job-")
+    return (1 if rdd else 0, int(number) if number.isdigit() else -1)
 
 
 PLAN_LIMIT = 1_000_000  # characters: a catalog asset must stay under 2 MB (Purview)

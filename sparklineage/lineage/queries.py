@@ -36,6 +36,7 @@ from sparklineage.lineage.columns import (
     micro_batch_columns,
 )
 from sparklineage.lineage.model import (
+    UNNAMED_READ,
     ColumnLineage,
     Effect,
     Query,
@@ -43,6 +44,7 @@ from sparklineage.lineage.model import (
     merge_datasets,
 )
 from sparklineage.lineage.naming import Dataset, NamingContext, PathName, RelationName
+from sparklineage.lineage.rdds import RddJobs, rdd_inputs
 from sparklineage.lineage.rules import (
     CATALOG_EVENT,
     EXTENDED_RELATION,
@@ -93,6 +95,7 @@ class _Execution:
     # A micro-batch's columns into its stream's sink, which only the progress events name.
     batch_columns: tuple[ColumnLineage, ...] = ()
     link: Link | None = None  # the server session and operation it ran for
+    rdd_reads: list[Dataset] = field(default_factory=list)  # files its jobs' RDDs read
 
 
 @dataclass
@@ -113,6 +116,7 @@ class LineageCollector:
         self._read_by_attribute: dict[int, Dataset] = {}  # expression id -> what a scan read
         self.naming = NamingContext()
         self.servers = ServerActivity()
+        self.rdd_jobs = RddJobs()
 
     def add(self, event: Event) -> None:
         handler = _HANDLERS.get(type(event))
@@ -155,10 +159,14 @@ class LineageCollector:
 
     def _job_start(self, event: JobStart) -> None:
         if event.execution_id is None:
+            self.rdd_jobs.started(event, self.naming)
             return
         self._job_execution[event.job_id] = event.execution_id
         execution = self._executions.get(event.execution_id)
-        if execution is not None and not (execution.link and execution.link.certain):
+        if execution is None:
+            return
+        execution.rdd_reads.extend(rdd_inputs(event, self.naming))
+        if not (execution.link and execution.link.certain):
             execution.link = self.servers.link_job(event) or execution.link
 
     def _server(
@@ -171,6 +179,7 @@ class LineageCollector:
         self.servers.add(event)
 
     def _job_end(self, event: JobEnd) -> None:
+        self.rdd_jobs.ended(event)
         execution_id = self._job_execution.get(event.job_id)
         if not event.succeeded and execution_id is not None:
             execution = self._execution(execution_id)
@@ -279,7 +288,7 @@ class LineageCollector:
             if found is not None:
                 resolved.append(found)
             else:
-                warnings.append("reads a relation the log does not name (no scan of its columns)")
+                warnings.append(UNNAMED_READ)
         return merge_datasets(resolved)
 
     def _resolve_columns(
@@ -318,7 +327,8 @@ class LineageCollector:
         _fold_operations(groups)
         _fold_echoes(groups)
         queries = [self._contained_query(key, members) for key, members in groups.items()]
-        return tuple(sorted(queries, key=lambda q: q.execution_id))
+        executed = sorted(queries, key=lambda q: q.execution_id or 0)
+        return (*executed, *self.rdd_jobs.queries())
 
     def _contained_query(self, key: int | str, members: list[_Execution]) -> Query:
         """The query of one group of executions; a failure of ours on it costs that query
@@ -360,7 +370,8 @@ class LineageCollector:
         catalog = [e for m in members for e in m.catalog]
         # Catalog events are evidence for DDL the plan did not name, not a second opinion.
         evidence = effects if any(e.writes for e in effects) else [*effects, *catalog]
-        inputs = merge_datasets(d for e in evidence for d in e.reads)
+        rdd_reads = [d for m in members for d in m.rdd_reads]
+        inputs = merge_datasets([*(d for e in evidence for d in e.reads), *rdd_reads])
         outputs = merge_datasets(d for e in evidence for d in e.writes)
         operation = _operation(root.own, effects, catalog, inputs, outputs)
         if operation in _TABLE_WRITES and self._saves_as_table(root):

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from sparklineage.application import Application
-from sparklineage.lineage.model import Query
+from sparklineage.lineage.model import Query, ref_order
 from sparklineage.redact import redact_text
 from sparklineage.sinks.report import iso_time, sort_key
 
@@ -119,7 +119,7 @@ def _query_entry(query: Query, app: int, datasets: _Datasets) -> dict[str, Any]:
     column]…], transform]``), as the edges have them."""
     return {
         "app": app,
-        "ex": query.execution_id,
+        "ex": query.ref,
         "op": query.operation,
         "status": query.status,
         "desc": redact_text(query.description),
@@ -160,10 +160,10 @@ def diff_document(expected: dict[str, Any], actual: dict[str, Any]) -> dict[str,
         old_app, new_app = expected.get(name, {}), actual.get(name, {})
         side = "expected and logs" if old_app and new_app else "logs" if new_app else "expected"
         apps.append({"name": name, "id": name, "source": f"{name}: in the {side}", "warnings": []})
-        for execution in sorted(old_app.keys() | new_app.keys(), key=int):
+        for execution in sorted(old_app.keys() | new_app.keys(), key=ref_order):
             old, new = old_app.get(execution), new_app.get(execution)
             q = len(queries)
-            queries.append(_diff_query(len(apps) - 1, int(execution), old, new))
+            queries.append(_diff_query(len(apps) - 1, execution, old, new))
             for field, mark in (("inputs", "r"), ("outputs", "w")):
                 before = set((old or {}).get(field, ()))
                 after = set((new or {}).get(field, ()))
@@ -194,7 +194,7 @@ def _state(expected: bool, actual: bool) -> str:
     return "" if expected and actual else "added" if actual else "removed"
 
 
-def _diff_query(app: int, execution: int, old: Any, new: Any) -> dict[str, Any]:
+def _diff_query(app: int, execution: str, old: Any, new: Any) -> dict[str, Any]:
     """A query of either side; its state, and what changed in it, one line each."""
     from sparklineage.check import query_changes
 

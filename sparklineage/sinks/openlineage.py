@@ -118,7 +118,7 @@ def application_run_id(app: Application) -> str:
 
 
 def query_run_id(app: Application, query: Query) -> str:
-    return str(uuid.uuid5(RUN_ID_NAMESPACE, f"{app.key}/{query.execution_id}"))
+    return str(uuid.uuid5(RUN_ID_NAMESPACE, f"{app.key}/{query.ref}"))
 
 
 def _application_events(app: Application, options: OpenLineageOptions) -> Iterator[dict[str, Any]]:

@@ -82,6 +82,7 @@ def query_entry(query: Query, *, plans: bool = False, server: bool = False) -> d
     entry = {
         "execution_id": query.execution_id,
         "child_execution_ids": list(query.child_execution_ids),
+        **({"job_ids": list(query.job_ids)} if query.job_ids else {}),  # an RDD query's jobs
         "operation": query.operation,
         "status": query.status,
         "description": query.description,
@@ -282,7 +283,8 @@ def _query(entry: dict[str, Any], sessions: dict[str, Session]) -> Query:
     session = _maybe(entry, "session", dict)
     plan = _maybe(entry, "plan", str)
     return Query(
-        execution_id=_typed(entry, "execution_id", int),
+        execution_id=_maybe(entry, "execution_id", int),
+        job_ids=tuple(_typed({"id": i}, "id", int) for i in _list(entry, "job_ids", optional=True)),
         child_execution_ids=tuple(
             _typed({"id": i}, "id", int) for i in _list(entry, "child_execution_ids")
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sparklineage.application import Application
-from sparklineage.lineage.model import ColumnLineage, Query
+from sparklineage.lineage.model import UNLOGGED_WRITE, UNNAMED_READ, ColumnLineage, Query
 from sparklineage.sinks.report import iso_time, sort_key
 
 
@@ -48,11 +48,23 @@ def _column_line(column: ColumnLineage) -> str:
 
 def _query_line(query: Query) -> str:
     """``  #3 ctas: table:a, path:b → table:c`` with the status when it is not a success and,
-    on a multi-user server, who ran it (``  #3 ctas by alice: …``)."""
-    reads = ", ".join(d.id for d in query.inputs) or "–"
-    writes = ", ".join(d.id for d in query.outputs) or "–"
+    on a multi-user server, who ran it (``  #3 ctas by alice: …``). ``–`` is "none";
+    what a query read or wrote that the log does not name is ``(not in the log)``."""
+    reads = ", ".join([*(d.id for d in query.inputs), *_unnamed(query, UNNAMED_READ)]) or "–"
+    writes = ", ".join([*(d.id for d in query.outputs), *_unnamed(query, UNLOGGED_WRITE)])
+    writes = writes or "–"
     status = "" if query.status == "succeeded" else f" [{query.status}]"
     unsupported = f"  (unsupported: {', '.join(query.unsupported)})" if query.unsupported else ""
     edges = query.target.id if query.target else f"{reads} → {writes}"
     user = f" by {query.user}" if query.user else ""
-    return f"  #{query.execution_id} {query.operation}{user}{status}: {edges}{unsupported}"
+    return f"  {_label(query)} {query.operation}{user}{status}: {edges}{unsupported}"
+
+
+def _label(query: Query) -> str:
+    """``#3`` for a SQL query, ``job-7`` for an RDD query (it has no execution id)."""
+    return f"#{query.execution_id}" if query.execution_id is not None else query.ref
+
+
+def _unnamed(query: Query, warning: str) -> list[str]:
+    """``(not in the log)`` when a warning of the query says the log names no such dataset."""
+    return ["(not in the log)"] if any(warning in w for w in query.warnings) else []

@@ -26,6 +26,9 @@
   const queriesOf = D.apps.map(() => []);
   D.queries.forEach((query, q) => queriesOf[query.app].push(q));
 
+  /** "#3" for a SQL query, "job-7" for an RDD query (it has no execution id). */
+  const queryRef = (q) => (String(q.ex).startsWith("job-") ? "" : "#") + q.ex;
+
   /** Every dataset and query upstream and downstream of a dataset, the whole chain. */
   function chain(d) {
     const datasets = new Set([d]), queries = new Set();
@@ -103,7 +106,7 @@
     if (id[0] === "d") return D.datasets[i].id;
     if (id[0] === "a") return D.apps[i].name + " (" + queriesOf[i].length + " queries)";
     const q = D.queries[i];
-    const name = "#" + q.ex + " " + q.op;
+    const name = queryRef(q) + " " + q.op;
     return view.startsWith("app:") || D.apps.length === 1 ? name : D.apps[q.app].name + " " + name;
   };
   const short = (text) => (text.length > 48 ? text.slice(0, 22) + "…" + text.slice(-25) : text);
@@ -262,7 +265,7 @@
   const hint = () => h("p", "Click a dataset to see its lineage and columns, a query to see what it ran.", { class: "hint" });
   const link = (text, go) => { const a = h("a", text); a.addEventListener("click", go); return a; };
   const datasetLink = (d) => link(D.datasets[d].id, () => open("d" + d));
-  const queryName = (q) => D.apps[D.queries[q].app].name + " #" + D.queries[q].ex + " " + D.queries[q].op;
+  const queryName = (q) => D.apps[D.queries[q].app].name + " " + queryRef(D.queries[q]) + " " + D.queries[q].op;
   const queryLink = (q) => link(queryName(q), () => open("q" + q));
 
   /** Select a node, in the current view when it is there, else in a view that has it. */
@@ -310,7 +313,7 @@
 
   function showQuery(q) {
     const query = D.queries[q], app = D.apps[query.app];
-    const parts = [h("h2", "#" + query.ex + " " + query.op)];
+    const parts = [h("h2", queryRef(query) + " " + query.op)];
     const status = h("p");
     status.append(h("span", query.status, { class: query.status === "failed" ? "failed" : "" }));
     status.append(" · " + app.name + (query.user ? " · run by " + query.user : ""));
