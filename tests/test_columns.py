@@ -24,11 +24,25 @@ from tests.test_lineage_rules import VERSIONS, application
 ORDERS = "table:default.orders"
 
 
-@pytest.mark.parametrize("result", score(), ids=lambda s: s.label)
-def test_precision_and_recall_against_the_hand_written_truth(result):
-    """docs/columns.md records the figures; below 0.95 is a regression worth a look."""
-    assert result.precision >= 0.95, sorted(result.found - result.expected)
-    assert result.recall >= 0.95, sorted(result.expected - result.found)
+# The F1 each Spark version's log must keep, from the plan and from the SQL text; a version
+# the fixtures gain gets its floor here once its figures are read (docs/columns.md).
+FLOORS = {
+    "columns": {"3.3": 0.98, "3.5": 0.98, "4.0": 0.98, "4.3": 0.98},
+    "columns-sqltext": {"3.3": 0.9, "3.5": 0.9, "4.0": 0.9, "4.3": 0.9},
+}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "result"),
+    [(scenario, s) for scenario in FLOORS for s in score(scenario)],
+    ids=lambda v: v.label if hasattr(v, "label") else v,
+)
+def test_f1_against_the_hand_written_truth_holds_its_floor(scenario, result):
+    """docs/columns.md records the figures; below the floor is a regression worth a look."""
+    version = result.label.removeprefix("Spark ")[:3]
+    assert version in FLOORS[scenario], f"no floor for {result.label}: read its figures"
+    missing, extra = sorted(result.expected - result.found), sorted(result.found - result.expected)
+    assert result.f1 >= FLOORS[scenario][version], (missing, extra)
 
 
 def sources(version: str, dataset: str, column: str, transform: str) -> set[str]:
@@ -225,14 +239,6 @@ def test_an_indirect_link_dominates_a_path_and_direct_kinds_keep_the_strongest()
     assert compose("transformation", "identity") == "transformation"
     assert compose("conditional", "aggregation") == "conditional"
     assert compose("identity", "window") == "window"
-
-
-@pytest.mark.parametrize("result", score("columns-sqltext"), ids=lambda s: s.label)
-def test_the_sql_text_answers_when_the_plan_has_no_formatted_blocks(result):
-    """Extended plans, statements as descriptions: sqlglot reads the SQL (views, UNION
-    branches and IN-subqueries under a CTE are its known gaps, see docs/columns.md)."""
-    assert result.precision >= 0.9, sorted(result.found - result.expected)
-    assert result.recall >= 0.8, sorted(result.expected - result.found)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
