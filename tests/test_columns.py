@@ -373,3 +373,19 @@ def test_a_stream_writes_its_sources_columns_into_its_sink(version, sink, expect
     } == expected
     assert {d for c in query.columns for d, _ in c.sources} == {STREAM_IN}
     assert {c.dataset for c in query.columns} == {sink}
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="public corpus not present")
+def test_a_python_udfs_output_comes_from_its_arguments():
+    """spark-rapids-tools' python_udf log: withColumn("doubled", multiply_by_two("value")),
+    evaluated in BatchEvalPython as pythonUDF0: a transformation of ``value``."""
+    path = CORPUS / "spark-rapids-tools/spark-events-qualification/python_udf_eventlog"
+    [source] = discover([path]).sources
+    doubled = [
+        (c.sources, c.transform)
+        for q in read_application(source).queries
+        for c in q.columns
+        if c.column == "doubled"
+    ]
+    data = "path:file:/home/rishic/Code/myforks/cuaether-agent/tmp/data/input.parquet"
+    assert doubled == [(((data, "value"),), "transformation")]

@@ -62,6 +62,8 @@ _STREAM_WRITE_NODES = (
 # The written dataset of a micro-batch's columns: its stream's sink, which the progress event
 # after the batch names; the query fills it in.
 STREAM_SINK = ""
+# Python UDFs evaluated beside the plan: their outputs are new attributes (pythonUDF0#13).
+_PYTHON_UDF_NODES = ("BatchEvalPython", "ArrowEvalPython")
 # An RDD turned into a DataFrame (createDataFrame(rdd), toDF): its columns are made by code the
 # log does not show, from no dataset's columns.
 _RDD_NODES = ("Scan ExistingRDD", "Scan RDD", "RDDScan", "LogicalRDD", "ExternalRDD")
@@ -187,6 +189,9 @@ def _definitions(block: PlanBlock, found: ExecutionColumns) -> None:
     if block.name == "Generate":
         _generate(block, found)
         return
+    if block.name in _PYTHON_UDF_NODES:
+        _python_udfs(block, found)
+        return
     for key, value in block.fields:
         if key in ("Output", "Results", "Aggregate Attributes", "Arguments", "Functions"):
             for item in _items(value):
@@ -270,6 +275,16 @@ def _generate(block: PlanBlock, found: ExecutionColumns) -> None:
     sources = [(i, "transformation") for i in _ids(args[0])]
     for generated in _ids(args[-1]):
         found.define(generated, sources)
+
+
+def _python_udfs(block: PlanBlock, found: ExecutionColumns) -> None:
+    """``[udf(a#1)#4, …], [pythonUDF0#13, …]``: each output is the call at its position (what
+    the Python code does inside is not in the log: a transformation of its arguments)."""
+    args = split_arguments(block.arguments or "")
+    if len(args) < 2:
+        return
+    for call, output in zip(_items(args[0]), _ids(args[1]), strict=False):
+        found.define(output, {(i, TRANSFORMATION) for i in _ids(call)})
 
 
 def _statement_edges(block: PlanBlock, found: ExecutionColumns) -> None:
