@@ -64,6 +64,25 @@ class Application:
         return f"{self.id}/{self.attempt}" if self.attempt else self.id
 
 
+def without_copies(applications: Sequence[Application]) -> list[Application]:
+    """One application per attempt: a log found twice (a Databricks copy next to the rolling
+    log, a backup folder) would land in a catalog twice. The most complete copy is kept (the
+    finished one, then the one with more queries, then the first read), with a warning that
+    names the copies left out; the order is the kept copies' first places."""
+    copies: dict[str, list[Application]] = {}
+    for app in applications:
+        copies.setdefault(app.key, []).append(app)
+    kept = []
+    for same in copies.values():
+        best = max(same, key=lambda a: (a.read_error is None, a.complete, len(a.queries)))
+        others = [a.source for a in same if a is not best]
+        if others:
+            note = f"the same application was also found at {', '.join(others)}: reported once"
+            best = replace(best, warnings=(*best.warnings, redact_text(note)))
+        kept.append(best)
+    return kept
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     """How logs are read, the same in every command: ``--strict``, ``--max-line-mib``."""

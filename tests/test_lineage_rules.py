@@ -16,7 +16,7 @@ from sparklineage.lineage.model import OPERATIONS
 from sparklineage.logs import discover
 from tests.conftest import FIXTURES, fixture_index
 
-VERSIONS = ("3.5", "4.0")
+VERSIONS = tuple(sorted({e["spark"][:3] for e in fixture_index() if e["scenario"] == "ddl"}))
 LAKE = "path:file:/data/lake/lake"
 LONG_PATH = (
     f"{LAKE}/a_very_long_directory_name_for_truncation_tests"

@@ -78,3 +78,29 @@ def test_odd_file_names_are_quoted_and_survive_every_output(logs):
     errors = [line for line in done.stderr.splitlines() if line.startswith("sparklineage:")]
     assert len(errors) == len(done.stderr.splitlines())  # no forged line on stderr
     assert "\\xfe\\nbroken.zstd" in done.stderr
+
+
+def test_the_same_application_found_twice_is_reported_once_with_a_note(logs, tmp_path):
+    backup = logs / "backup"
+    backup.mkdir()
+    shutil.copy2(logs / "app-1", backup / "app-1")  # a copy of the log, as backups make
+    rolling = logs / "eventlog_v2_app-1"  # and the same application as a rolling log
+    rolling.mkdir()
+    shutil.copy2(logs / "app-1", rolling / "events_1_app-1")
+    done = run_cli("extract", str(logs), "--format", "json")
+    assert done.code == 0, done.stderr
+    [app] = done.json()["applications"]
+    [note] = [w for w in app["warnings"] if "also found" in w]
+    assert "backup/app-1" in note and "eventlog_v2_app-1" in note
+    check = run_cli("check", str(logs), "--expected", str(tmp_path / "e.json"), "--update")
+    assert check.code == 0 and b"#2" not in (tmp_path / "e.json").read_bytes()
+
+
+def test_a_streaming_query_event_file_is_not_taken_for_an_application(corpus, logs):
+    events = corpus / "apache-spark" / "structured-streaming"
+    shutil.copy2(events / "query-event-logs-version-2.0.2.txt", logs)
+    beside = run_cli("extract", str(logs), "--format", "json")  # walked: passed over
+    assert beside.code == 0 and len(beside.json()["applications"]) == 1
+    named = run_cli("extract", str(events / "query-event-logs-version-2.0.2.txt"))
+    assert named.code == 3 and "StreamingQueryListener events only" in named.stderr
+    assert "Traceback" not in named.stderr

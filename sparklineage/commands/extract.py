@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from sparklineage.application import of_users
+from sparklineage.application import of_users, without_copies
 from sparklineage.atlas.mapping import plan_upload
 from sparklineage.commands.reading import applications_of, read_pieces
 from sparklineage.commands.spark import SparkJob, read_on_spark, write_parts_on_spark
@@ -55,6 +55,7 @@ def run(
         applications, partial = applications_of(
             paths, settings, plans=keep_plans, in_report_order=False, verbose=verbose
         )
+    applications = without_copies(applications)  # the other readers' results too
     if users:
         applications = of_users(applications, users)
     if fmt is None:

@@ -14,6 +14,7 @@ from sparklineage.application import (
     Application,
     ReadOptions,
     read_application,
+    without_copies,
 )
 from sparklineage.logs import LogSource, discover
 from sparklineage.logs.discovery import Probed
@@ -36,8 +37,8 @@ def applications_of(
 ) -> tuple[list[Application], bool]:
     """The applications of report files and logs (read with their plans, for a catalog,
     unless told otherwise), in that order, each as its report would order them (a catalog
-    sees renames and drops in that order; ``extract`` keeps logs in the order read); True
-    when something could not be read."""
+    sees renames and drops in that order; ``extract`` keeps logs in the order read), an
+    application found twice once; True when something could not be read."""
     applications: list[Application] = []
     logs: list[str] = []
     for path in paths:
@@ -50,7 +51,7 @@ def applications_of(
     if logs:
         read, partial = read_logs(logs, settings, plans=plans, verbose=verbose)
         applications.extend(sorted(read, key=sort_key) if in_report_order else read)
-    return applications, partial
+    return without_copies(applications), partial
 
 
 def read_logs(

@@ -75,6 +75,7 @@ _LEGACY_VERSION = "SPARK_VERSION_"
 # Names Spark gives application ids: a file named so that is no readable log is a problem.
 _APP_ID_NAME = re.compile(r"^(app|local|application|spark|driver)[-_]")
 _EVENT_START = b'{"Event":'
+_STREAMING_START = b'{"Event":"org.apache.spark.sql.streaming.StreamingQueryListener$'
 
 
 @dataclass(frozen=True)
@@ -415,7 +416,7 @@ def _probe(
         problems.append(LogReadError(str(path), f"cannot read ({exc.strerror})"))
         return None
     codec = sniff_codec(head)
-    reason = _not_a_log_reason(path, codec, head)
+    reason = _not_a_log_reason(path, codec, head, part=part)
     if part and size == 0:
         return None
     if reason is None:
@@ -428,22 +429,30 @@ def _probe(
     return None
 
 
-def _not_a_log_reason(path: Path, codec: Codec | None, head: bytes) -> str | None:
-    """Why the file is not a readable event log, or None when it is one."""
+def _not_a_log_reason(path: Path, codec: Codec | None, head: bytes, *, part: bool) -> str | None:
+    """Why the file is not a readable event log, or None when it is one. A file that starts
+    with a StreamingQueryListener event is a streaming query's own event file (what Spark's
+    tests keep, or a listener's dump), not an application's log; a later part of a rolling
+    log may start with any event."""
     if not head:
         return "empty file: no events yet (or not an event log)"
     if codec is None:
         return f"not a Spark event log (starts with bytes {head.hex(' ')})"
     try:
         with open_decoded(str(path), codec) as stream:
-            start = stream.read(len(_EVENT_START))
+            start = stream.read(len(_STREAMING_START))
     except LogReadError as exc:
         return exc.reason
     if not start:
         return f"empty {codec.value} stream: no events yet"
-    if start != _EVENT_START:
+    if not start.startswith(_EVENT_START):
         what = "JSON" if codec is Codec.NONE else f"{codec.value} data"
         return f'{what} that is not a Spark event log (no {{"Event": at its start)'
+    if start == _STREAMING_START and not part:
+        return (
+            "StreamingQueryListener events only: a streaming query's event file, "
+            "not an application's log"
+        )
     return None
 
 
