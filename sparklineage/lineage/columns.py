@@ -26,6 +26,7 @@ from sparklineage.lineage.functions import (
     IDENTITY,
     TRANSFORMATION,
     argument_kinds,
+    compose,
     function,
     operand_kind,
     strongest,
@@ -432,15 +433,6 @@ def trace(
         for base, base_kind in trace(found, source, seen | {target}):
             results.add((base, compose(kind, base_kind)))
     return results
-
-
-def compose(outer: str, inner: str) -> str:
-    """The kind of a path: an indirect link wins, else the strongest direct one."""
-    if outer not in DIRECT_RANK:
-        return outer
-    if inner not in DIRECT_RANK:
-        return inner
-    return strongest(outer, inner)
 
 
 def column_lineage(found: ExecutionColumns, written: str) -> tuple[ColumnLineage, ...]:

@@ -120,6 +120,15 @@ def strongest(outer: str, inner: str) -> str:
     return outer if DIRECT_RANK[outer] >= DIRECT_RANK[inner] else inner
 
 
+def compose(outer: str, inner: str) -> str:
+    """The kind of a path of two steps: an indirect link wins, else the strongest direct one."""
+    if outer not in DIRECT_RANK:
+        return outer
+    if inner not in DIRECT_RANK:
+        return inner
+    return strongest(outer, inner)
+
+
 def operand_kind(outer: str) -> str:
     """The direct kind of an operand of an operator (``+``, ``>``, ``IN``…): a transformation."""
     return strongest(outer, TRANSFORMATION)
