@@ -95,10 +95,15 @@ class ExecutionColumns:
 
 
 def execution_columns(
-    text: PlanText, written: Dataset, statement: str, ctx: NamingContext
+    text: PlanText,
+    written: Dataset,
+    statement: str,
+    ctx: NamingContext,
+    views: Mapping[str, str] | None = None,
 ) -> tuple[tuple[ColumnLineage, ...], tuple[str, ...]]:
     """The column lineage of one execution that writes ``written``, and warnings: from its
-    formatted plan, else from its statement's SQL text (``statement`` is the description)."""
+    formatted plan, else from its statement's SQL text (``statement`` is the description;
+    ``views``: the queries of views created before it, see :func:`sql_view_definition`)."""
     found = analyse_columns(text, written, scanned_columns(text, ctx))
     if found is not None:
         lineage = column_lineage(found, written.id)
@@ -112,8 +117,20 @@ def execution_columns(
         for relation in extended_relations(text)
         if relation.table
     }
-    lineage = sql_column_lineage(statement, written, ctx, schema, extended_write_columns(text))
+    lineage = sql_column_lineage(
+        statement, written, ctx, schema, extended_write_columns(text), views
+    )
     return lineage, ()
+
+
+def sql_view_definition(text: PlanText, statement: str) -> dict[str, str]:
+    """The query of a ``CREATE VIEW`` statement that only its SQL text gives (no formatted
+    plan), by the names later statements may read the view by; empty otherwise."""
+    if text.blocks or not _STATEMENT_START.match(statement):
+        return {}
+    from sparklineage.lineage.sql_columns import view_definition  # sqlglot: only when needed
+
+    return view_definition(statement)
 
 
 def micro_batch_columns(

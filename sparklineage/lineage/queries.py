@@ -34,6 +34,7 @@ from sparklineage.lineage.columns import (
     RDD_COLUMNS,
     execution_columns,
     micro_batch_columns,
+    sql_view_definition,
 )
 from sparklineage.lineage.model import (
     UNNAMED_READ,
@@ -114,6 +115,7 @@ class LineageCollector:
         self._job_execution: dict[int, int] = {}
         self._streams: dict[str, _Stream] = {}
         self._read_by_attribute: dict[int, Dataset] = {}  # expression id -> what a scan read
+        self._view_queries: dict[str, str] = {}  # views' SQL, where only the SQL text has it
         self.naming = NamingContext()
         self.servers = ServerActivity()
         self.rdd_jobs = RddJobs()
@@ -260,8 +262,9 @@ class LineageCollector:
         target = written.pop() if len(written) == 1 else None
         if target is not None:
             execution.columns, execution.column_warnings = execution_columns(
-                text, target, statement, self.naming
+                text, target, statement, self.naming, self._view_queries
             )
+            self._view_queries.update(sql_view_definition(text, statement))
         elif execution.run_id is not None:
             execution.batch_columns, execution.column_warnings = micro_batch_columns(
                 text, self.naming

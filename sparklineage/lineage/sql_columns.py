@@ -48,12 +48,14 @@ def sql_column_lineage(
     ctx: NamingContext,
     schema: Mapping[str, list[str]] | None = None,
     written_names: list[str] | None = None,
+    views: Mapping[str, str] | None = None,
 ) -> tuple[ColumnLineage, ...]:
     """The column lineage of a CREATE … AS SELECT / CREATE VIEW / INSERT … SELECT statement.
 
     ``schema`` (``db.table`` → columns, from the plan's relations) lets sqlglot resolve ``*``
     and unqualified columns; ``written_names`` are the target's column names when the plan
-    gives them (an INSERT renames by position).
+    gives them (an INSERT renames by position); ``views`` the queries of the views created
+    earlier in the log (:func:`view_definition`), read through to their tables.
     """
     try:
         statement = sqlglot.parse_one(sql, read="spark")
@@ -76,7 +78,7 @@ def sql_column_lineage(
         if isinstance(projection, exp.Star):
             return ()  # needs a schema
         column = names[position] if names and position < len(names) else projection.alias_or_name
-        by_kind = _projection_edges(projection, query, ctx, sqlglot_schema)
+        by_kind = _projection_edges(projection, query, ctx, sqlglot_schema, views or {})
         for kind, source in statement_edges:
             by_kind.setdefault(kind, set()).add(source)
         entries.extend(
@@ -85,6 +87,29 @@ def sql_column_lineage(
             if sources
         )
     return tuple(entries)
+
+
+def view_definition(sql: str) -> dict[str, str]:
+    """The query of a ``CREATE VIEW`` statement under the names a later statement may read
+    it by (``db.v``, and ``v`` in the default database); empty for any other statement."""
+    try:
+        statement = sqlglot.parse_one(sql, read="spark")
+    except SqlglotError:
+        return {}
+    if not (
+        isinstance(statement, exp.Create)
+        and str(statement.args.get("kind", "")).upper() == "VIEW"
+        and isinstance(statement.expression, exp.Query)
+    ):
+        return {}
+    target = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
+    if not isinstance(target, exp.Table):
+        return {}
+    query = statement.expression.sql(dialect="spark")
+    names = {_table_name(target)}
+    if target.db in ("", naming.DEFAULT_DATABASE):
+        names |= {target.name, f"{naming.DEFAULT_DATABASE}.{target.name}"}
+    return dict.fromkeys(names, query)
 
 
 def _insert_columns(statement: exp.Expression) -> list[str]:
@@ -110,12 +135,15 @@ def _projection_edges(
     query: exp.Query,
     ctx: NamingContext,
     schema: dict[str, dict[str, dict[str, str]]],
+    views: Mapping[str, str],
 ) -> dict[str, set[tuple[str, str]]]:
     """One output column's sources by kind, along sqlglot's lineage graph: each step (a
-    projection of the statement, of a CTE or subquery, a UNION branch) read as the plan path
-    reads an expression, the kinds of a path composed as the plan path composes them."""
+    projection of the statement, of a CTE, subquery or view, a UNION branch) read as the plan
+    path reads an expression, the kinds of a path composed as the plan path composes them."""
     try:
-        node = lineage(projection.alias_or_name, query, schema or None, dialect="spark")
+        node = lineage(
+            projection.alias_or_name, query, schema or None, sources=views, dialect="spark"
+        )
     except SqlglotError:
         return {}
     by_kind: dict[str, set[tuple[str, str]]] = {}
