@@ -17,6 +17,7 @@ from sparklineage.logs import discover
 from tests.conftest import FIXTURES, fixture_index
 
 VERSIONS = tuple(sorted({e["spark"][:3] for e in fixture_index() if e["scenario"] == "ddl"}))
+SINCE_3_4 = tuple(v for v in VERSIONS if v >= "3.4")
 LAKE = "path:file:/data/lake/lake"
 LONG_PATH = (
     f"{LAKE}/a_very_long_directory_name_for_truncation_tests"
@@ -82,7 +83,10 @@ CASES = [
         "ctas",
         ("table:default.orders", "view:default.big_orders"),
         ("table:default.from_view",),
+        *SINCE_3_4,
     ),
+    # 3.3's plan of a query over a persistent view names only the view's tables.
+    ("views", "ctas", ("table:default.orders",), ("table:default.from_view",), "3.3"),
     ("views", "drop_view", (), ("view:default.big_orders",)),
     ("views", "create_view", ("table:default.orders",), ("view:global_temp.customer_amounts",)),
     # ---- DataFrame reads and writes of paths and tables, cache, long paths
@@ -199,3 +203,18 @@ def test_no_secret_reaches_the_report(version):
 
     report = render_json([application("jdbc", version)])
     assert b"not-a-real-secret-42" not in report and b"hunter2" not in report
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("scenario", "directory"),
+    [("dml", f"{LAKE}/export"), ("hive", f"{LAKE}/hive_export_parquet")],
+)
+def test_insert_overwrite_directory_is_one_query_on_every_version(scenario, version, directory):
+    """3.3 runs the directory write as an execution of its own and logs no rootExecutionId."""
+    writers = [q for q in application(scenario, version).queries if directory in ids(q.outputs)]
+    assert [q.operation for q in writers] == ["insert_overwrite_directory"]
+
+
+def ids(datasets) -> set[str]:
+    return {d.id for d in datasets}

@@ -97,6 +97,8 @@ class _Execution:
     batch_columns: tuple[ColumnLineage, ...] = ()
     link: Link | None = None  # the server session and operation it ran for
     rdd_reads: list[Dataset] = field(default_factory=list)  # files its jobs' RDDs read
+    # Spark ≤ 3.3 logs no rootExecutionId: the execution that was running when this one began
+    nested_in: int | None = None
 
 
 @dataclass
@@ -142,6 +144,8 @@ class LineageCollector:
         micro_batch = _MICRO_BATCH.search(event.description)
         execution.run_id = micro_batch.group(1) if micro_batch else None
         execution.link = self.servers.link_execution(event)
+        if event.root_execution_id is None and self._open:
+            execution.nested_in = self._open[-1]
         self._analyse(execution, event.plan_info, event.plan_description, event.description)
         self._open.append(event.execution_id)
 
@@ -329,6 +333,7 @@ class LineageCollector:
             groups.setdefault(key, []).append(execution)
         _fold_operations(groups)
         _fold_echoes(groups)
+        _fold_nested_writes(groups)
         queries = [self._contained_query(key, members) for key, members in groups.items()]
         executed = sorted(queries, key=lambda q: q.execution_id or 0)
         return (*executed, *self.rdd_jobs.queries())
@@ -492,6 +497,22 @@ def _fold_echoes(groups: dict[int | str, list[_Execution]]) -> None:
     for key in sorted(k for k in groups if isinstance(k, int)):
         if all(m.echo for m in groups[key]) and key - 1 in groups:
             groups[key - 1].extend(groups.pop(key))
+
+
+def _fold_nested_writes(groups: dict[int | str, list[_Execution]]) -> None:
+    """Spark 3.3 runs the write of INSERT OVERWRITE DIRECTORY as an execution of its own,
+    inside the command's, and logs no rootExecutionId to say so: an execution begun while
+    another ran, writing only what that one writes, is part of it (one statement, one query).
+    Executions of other threads that merely overlap write something else and stay apart."""
+    for key in sorted(k for k in groups if isinstance(k, int)):
+        members = groups[key]
+        parent = members[0].nested_in
+        if len(members) != 1 or parent is None or parent not in groups:
+            continue
+        writes = {d.id for e in members[0].own for d in e.writes}
+        outer = {d.id for m in groups[parent] for e in m.own for d in e.writes}
+        if writes and writes <= outer:
+            groups[parent].extend(groups.pop(key))
 
 
 def _operation(
