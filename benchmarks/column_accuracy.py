@@ -1,11 +1,12 @@
 """Precision and recall of column lineage against hand-written ground truth.
 
-The `columns` fixtures (tests/fixtures/generate.py, job_columns) were written by real Spark
-3.5 and 4.0; tests/fixtures/columns_expected.json says, construct by construct, which
-column edges a careful reader derives from their SQL. This script extracts the logs and
-compares edge by edge (output dataset, column, source dataset.column, transform), over the
-outputs each log writes. `columns` is answered from the plans; `columns-sqltext` (the same
-statements, logged with extended plans and the SQL text as description) from the SQL text.
+The `columns` fixtures (tests/fixtures/generate.py, job_columns) were written by real Spark,
+one log per version the fixtures have (3.3, 3.5, 4.0, 4.3…); tests/fixtures/columns_expected.json
+says, construct by construct, which column edges a careful reader derives from their SQL. This
+script extracts the logs and compares edge by edge (output dataset, column, source
+dataset.column, transform), over the outputs each log writes. `columns` is answered from the
+plans; `columns-sqltext` (the same statements, logged with extended plans and the SQL text as
+description) from the SQL text. Every version present, both scenarios, unless one is named.
 
     python benchmarks/column_accuracy.py [--scenario columns-sqltext] [--markdown]
 """
@@ -43,6 +44,11 @@ class Score:
     def recall(self) -> float:
         return len(self.found & self.expected) / len(self.expected) if self.expected else 0.0
 
+    @property
+    def f1(self) -> float:
+        both = self.precision + self.recall
+        return 2 * self.precision * self.recall / both if both else 0.0
+
 
 def expected_edges(truth_file: Path = FIXTURES / "columns_expected.json") -> frozenset[Edge]:
     truth = orjson.loads(truth_file.read_bytes())
@@ -71,43 +77,54 @@ def scored(log: Path, expected: frozenset[Edge], label: str) -> Score:
     return Score(label, truth, found)
 
 
+SCENARIOS = {"columns": "plan", "columns-sqltext": "SQL text"}
+
+
 def score(scenario: str = "columns") -> list[Score]:
-    """One score per Spark version that has the scenario's log."""
+    """One score per Spark version that has the scenario's log, oldest version first."""
     expected = expected_edges()
     index = orjson.loads((FIXTURES / "eventlogs" / "index.json").read_bytes())
+    entries = sorted(
+        (e for e in index if e["scenario"] == scenario), key=lambda e: _version(e["spark"])
+    )
     return [
-        scored(FIXTURES / "eventlogs" / e["path"], expected, f"Spark {e['spark']}")
-        for e in index
-        if e["scenario"] == scenario
+        scored(FIXTURES / "eventlogs" / e["path"], expected, f"Spark {e['spark']}") for e in entries
     ]
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split(".") if p.isdigit())
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", default="columns")
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), help="one scenario only")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
-    scores = score(args.scenario)
+    header = ("log", "from", "expected edges", "found", "correct", "precision", "recall", "F1")
     if args.markdown:
-        print("| log | expected edges | found | correct | precision | recall |")
-        print("|---|---:|---:|---:|---:|---:|")
-    for s in scores:
-        correct = len(s.found & s.expected)
-        row = (
-            s.label,
-            len(s.expected),
-            len(s.found),
-            correct,
-            f"{s.precision:.3f}",
-            f"{s.recall:.3f}",
-        )
-        print(
-            "| " + " | ".join(map(str, row)) + " |" if args.markdown else "  ".join(map(str, row))
-        )
-        for edge in sorted(s.expected - s.found):
-            print(f"  missing: {edge}", file=sys.stderr)
-        for edge in sorted(s.found - s.expected):
-            print(f"  extra:   {edge}", file=sys.stderr)
+        print("| " + " | ".join(header) + " |")
+        print("|---|---|" + "---:|" * (len(header) - 2))
+    else:
+        print("  ".join(header))
+    for scenario in [args.scenario] if args.scenario else list(SCENARIOS):
+        for s in score(scenario):
+            row = (
+                s.label,
+                SCENARIOS[scenario],
+                len(s.expected),
+                len(s.found),
+                len(s.found & s.expected),
+                f"{s.precision:.3f}",
+                f"{s.recall:.3f}",
+                f"{s.f1:.3f}",
+            )
+            cells = tuple(map(str, row))
+            print("| " + " | ".join(cells) + " |" if args.markdown else "  ".join(cells))
+            for edge in sorted(s.expected - s.found):
+                print(f"  missing ({s.label}, {scenario}): {edge}", file=sys.stderr)
+            for edge in sorted(s.found - s.expected):
+                print(f"  extra   ({s.label}, {scenario}): {edge}", file=sys.stderr)
     return 0
 
 

@@ -10,6 +10,7 @@ queries stay as they were.
 from __future__ import annotations
 
 import json
+import re
 import time
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sparklineage.application import read_application
+from sparklineage.lineage.columns import expression_sources
 from sparklineage.logs import discover
 from sparklineage.plan.text import parse_plan_text, split_arguments
 from sparklineage.plan.tree import plan_tree
@@ -105,6 +107,9 @@ def test_every_plan_text_parser_returns_on_damaged_real_plans(data):
     for block in parsed.blocks:
         if block.arguments is not None:
             split_arguments(block.arguments)
+        for _, value in block.fields:  # column lineage reads every expression of them
+            for item in split_arguments(value):
+                assert isinstance(expression_sources(item), set)
     for title, _ in parsed.sections:
         list(parsed.tree_lines(title))
     assert time.monotonic() - began < 5  # linear: a 100 KB line takes milliseconds
@@ -233,3 +238,16 @@ def test_an_unforeseen_failure_on_one_query_costs_that_query_only(monkeypatch):
     [broken] = [q for q in app.queries if any("could not be derived" in w for w in q.warnings)]
     assert broken.operation == "unknown" and "IndexError" in broken.warnings[0]
     assert len([q for q in app.queries if q.outputs]) > 5 and app.read_error is None
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "(" * 5000 + "amount#49" + ")" * 5000,  # deeper than any recursion limit
+        "coalesce(" * 3000 + "amount#49" + ")" * 3000,
+        "CASE WHEN " * 2000 + "x#1",  # never closed
+    ],
+)
+def test_an_expression_nested_past_any_plan_is_read_flat_not_lost(expression):
+    ids = {int(i) for i in re.findall(r"#(\d+)", expression)}
+    assert {i for i, _ in expression_sources(expression)} == ids

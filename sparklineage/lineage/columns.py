@@ -7,9 +7,10 @@ expression uses, with the kind of use), the written columns are the ids the writ
 receives, and each is traced back to the ids a scan read, whose datasets the scans name.
 
 Kinds, as OpenLineage names them: direct ``identity``, ``transformation``, ``aggregation``;
-indirect ``conditional`` (a CASE WHEN condition) and ``window`` (the column's own PARTITION
-BY / ORDER BY), which belong to one column, and ``filter``, ``join``, ``group_by``,
-``sort``, which a statement applies to every column it writes.
+indirect ``conditional`` (what decides a conditional function's value: ``lineage/functions.py``
+has the table) and ``window`` (the column's own PARTITION BY / ORDER BY), which belong to one
+column, and ``filter``, ``join``, ``group_by``, ``sort``, which a statement applies to every
+column it writes.
 """
 
 from __future__ import annotations
@@ -19,35 +20,57 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sparklineage.lineage import naming
+from sparklineage.lineage.functions import (
+    AGGREGATION,
+    DIRECT_RANK,
+    IDENTITY,
+    TRANSFORMATION,
+    argument_kinds,
+    compose,
+    function,
+    operand_kind,
+    strongest,
+)
 from sparklineage.lineage.model import ColumnLineage
 from sparklineage.lineage.naming import Dataset, NamingContext
 from sparklineage.lineage.rules import LOGICAL, RULES, LogicalView, scan_block_reads
 from sparklineage.plan import EXPRESSION_ID, PlanBlock, PlanText, split_arguments
 from sparklineage.plan.arguments import extended_relations, extended_write_columns
+from sparklineage.plan.expressions import (
+    Attribute,
+    Call,
+    Expression,
+    ExpressionSyntaxError,
+    Operation,
+    parse_expression,
+)
 
-DIRECT_RANK = {"identity": 0, "transformation": 1, "aggregation": 2}
 MORE_FIELDS = re.compile(r"\.\.\. \d+ more fields")
 
 _STATEMENT_START = re.compile(r"^\s*(CREATE|INSERT|WITH|REPLACE)\b", re.IGNORECASE)
-_SIMPLE_ATTRIBUTE = re.compile(r"^[^\s#]+#(\d+)L?$")
 _ALIAS = re.compile(r"^(?P<expr>.+) AS (?P<name>.+?)#(?P<id>\d+)L?$", re.DOTALL)
-_CALL_ATTRIBUTE = re.compile(r"^(?P<fn>\w+)\((?P<inner>.*)\)#(?P<id>\d+)L?$", re.DOTALL)
 _NAMED_ID = re.compile(r"([A-Za-z_][\w$]*)#(\d+)L?\b")
-_AGGREGATES = re.compile(
-    r"\b(sum|count|avg|mean|min|max|first|last|collect_list|collect_set|stddev\w*|var\w*|"
-    r"approx_count_distinct|percentile\w*|any_value|bool_and|bool_or|every|some|corr|"
-    r"covar_\w+|kurtosis|skewness|max_by|min_by|median|mode|count_if|array_agg)\("
-)
-_RANKING = re.compile(r"^(rank|dense_rank|row_number|ntile|percent_rank|cume_dist)\(")
-_WINDOW_SPEC = "windowspecdefinition("
-# Spark wraps partition columns of a file write in empty2null(): not the user's transformation.
-_WRITE_WRAPPER = re.compile(r"^empty2null\((.*)\)$")
-_CASE_CONDITIONS = re.compile(r"\bWHEN (.*?) THEN ", re.DOTALL)
+_CALLS = re.compile(r"(\w+)\(")
 _INFERRED_NOT_NULL = re.compile(r"isnotnull\([^()]*\)")
 _JOIN_NODES = ("Join", "CartesianProduct")
 _AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
 _WRITE_NODES = ("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")
 _VIEW_NODES = ("CreateViewCommand", "AlterViewAsCommand")
+# A micro-batch's write to a sink of the v2 API (memory, console, Kafka, foreach…), by version.
+_STREAM_WRITE_NODES = (
+    "WriteToDataSourceV2", "WriteToMicroBatchDataSource", "WriteToMicroBatchDataSourceV1",
+)  # fmt: skip
+# The written dataset of a micro-batch's columns: its stream's sink, which the progress event
+# after the batch names; the query fills it in.
+STREAM_SINK = ""
+# Python UDFs evaluated beside the plan: their outputs are new attributes (pythonUDF0#13).
+_PYTHON_UDF_NODES = ("BatchEvalPython", "ArrowEvalPython")
+# An RDD turned into a DataFrame (createDataFrame(rdd), toDF): its columns are made by code the
+# log does not show, from no dataset's columns.
+_RDD_NODES = ("Scan ExistingRDD", "Scan RDD", "RDDScan", "LogicalRDD", "ExternalRDD")
+RDD_COLUMNS = (
+    "the written columns come from an RDD, which has no columns: their sources are not known"
+)
 # Logical nodes whose output is one of their argument lists (index of that list).
 _LOGICAL_OUTPUT = {"Project": 0, "Aggregate": 1, "LogicalRelation": 0}
 
@@ -61,6 +84,7 @@ class ExecutionColumns:
     statement: set[tuple[int, str]] = field(default_factory=set)
     scans: dict[int, tuple[Dataset, str]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)  # id -> the name an alias gave it
+    rdd: set[int] = field(default_factory=set)  # ids an RDD turned into a DataFrame outputs
     warnings: list[str] = field(default_factory=list)
 
     def define(self, target: int, sources: Iterable[tuple[int, str]]) -> None:
@@ -71,13 +95,19 @@ class ExecutionColumns:
 
 
 def execution_columns(
-    text: PlanText, written: Dataset, statement: str, ctx: NamingContext
+    text: PlanText,
+    written: Dataset,
+    statement: str,
+    ctx: NamingContext,
+    views: Mapping[str, str] | None = None,
 ) -> tuple[tuple[ColumnLineage, ...], tuple[str, ...]]:
     """The column lineage of one execution that writes ``written``, and warnings: from its
-    formatted plan, else from its statement's SQL text (``statement`` is the description)."""
+    formatted plan, else from its statement's SQL text (``statement`` is the description;
+    ``views``: the queries of views created before it, see :func:`sql_view_definition`)."""
     found = analyse_columns(text, written, scanned_columns(text, ctx))
     if found is not None:
-        return column_lineage(found, written.id), tuple(found.warnings)
+        lineage = column_lineage(found, written.id)
+        return lineage, tuple(found.warnings)
     if text.blocks or not _STATEMENT_START.match(statement):
         return (), ()
     from sparklineage.lineage.sql_columns import sql_column_lineage  # sqlglot: only when needed
@@ -87,8 +117,34 @@ def execution_columns(
         for relation in extended_relations(text)
         if relation.table
     }
-    lineage = sql_column_lineage(statement, written, ctx, schema, extended_write_columns(text))
+    lineage = sql_column_lineage(
+        statement, written, ctx, schema, extended_write_columns(text), views
+    )
     return lineage, ()
+
+
+def sql_view_definition(text: PlanText, statement: str) -> dict[str, str]:
+    """The query of a ``CREATE VIEW`` statement that only its SQL text gives (no formatted
+    plan), by the names later statements may read the view by; empty otherwise."""
+    if text.blocks or not _STATEMENT_START.match(statement):
+        return {}
+    from sparklineage.lineage.sql_columns import view_definition  # sqlglot: only when needed
+
+    return view_definition(statement)
+
+
+def micro_batch_columns(
+    text: PlanText, ctx: NamingContext
+) -> tuple[tuple[ColumnLineage, ...], tuple[str, ...]]:
+    """The column lineage of one micro-batch into its stream's sink (dataset
+    :data:`STREAM_SINK`). A file sink or a table written by ``toTable`` runs the batch's plan
+    as it is, so the columns written are the plan's own output; a sink of the v2 API receives
+    its write node's input."""
+    found = analyse_columns(text, None, scanned_columns(text, ctx))
+    if found is None:
+        return (), ()
+    lineage = column_lineage(found, STREAM_SINK)
+    return lineage, tuple(found.warnings)
 
 
 def scanned_columns(text: PlanText, ctx: NamingContext) -> dict[int, tuple[Dataset, str]]:
@@ -118,19 +174,25 @@ def _block_reads(
 
 
 def analyse_columns(
-    text: PlanText, written: Dataset, scans: Mapping[int, tuple[Dataset, str]]
+    text: PlanText, written: Dataset | None, scans: Mapping[int, tuple[Dataset, str]]
 ) -> ExecutionColumns | None:
-    """The column facts of one execution that writes ``written``, or None when its plan text
-    has no formatted blocks (2.x/3.0 extended plans) or no write the columns can be read from."""
+    """The column facts of one execution that writes ``written`` (None: a micro-batch, into
+    its stream's sink), or None when its plan text has no formatted blocks (2.x/3.0 extended
+    plans) or no write the columns can be read from."""
     if not text.blocks:
         return None
     found = ExecutionColumns(scans=dict(scans))
     for block in text.blocks:
+        if block.name in _RDD_NODES:
+            found.rdd.update(output_ids(text, block.number))
         _definitions(block, found)
         _statement_edges(block, found)
     for union in text.blocks_named("Union"):
         _union(text, union, found)
-    found.outputs = _written_columns(text, written, found)
+    if written is None:
+        found.outputs = _batch_columns(text, found)
+    else:
+        found.outputs = _written_columns(text, written, found)
     return found if found.outputs else None
 
 
@@ -145,6 +207,9 @@ def _definitions(block: PlanBlock, found: ExecutionColumns) -> None:
     if block.name == "Generate":
         _generate(block, found)
         return
+    if block.name in _PYTHON_UDF_NODES:
+        _python_udfs(block, found)
+        return
     for key, value in block.fields:
         if key in ("Output", "Results", "Aggregate Attributes", "Arguments", "Functions"):
             for item in _items(value):
@@ -157,32 +222,63 @@ def _define_item(item: str, found: ExecutionColumns) -> None:
         found.define(int(alias.group("id")), expression_sources(alias.group("expr")))
         found.names[int(alias.group("id"))] = alias.group("name")
         return
-    call = _CALL_ATTRIBUTE.match(item)
-    if call:
-        kind = "aggregation" if _AGGREGATES.match(item) else "transformation"
-        found.define(int(call.group("id")), ((i, kind) for i in _ids(call.group("inner"))))
+    try:
+        tree = parse_expression(item)
+    except ExpressionSyntaxError:
+        return
+    if isinstance(tree, Call) and tree.id is not None:  # ``sum(amount#49)#61``: a result
+        found.define(tree.id, _sources(tree))
 
 
 def expression_sources(expression: str) -> set[tuple[int, str]]:
-    """The ids an expression uses, each with how: identity for a bare attribute,
-    aggregation inside an aggregate, window for its window spec, conditional in a
-    CASE WHEN condition, transformation otherwise."""
-    expression = _WRITE_WRAPPER.sub(r"\1", expression.strip())
-    if _SIMPLE_ATTRIBUTE.match(expression):
-        return {(int(EXPRESSION_ID.search(expression).group(1)), "identity")}  # type: ignore[union-attr]
-    spec_at = expression.find(_WINDOW_SPEC)
-    if spec_at >= 0:
-        function, spec = expression[:spec_at], expression[spec_at:]
-        direct = set() if _RANKING.match(function) else _direct(function)
-        return direct | {(i, "window") for i in _ids(spec)}
-    conditions = " ".join(_CASE_CONDITIONS.findall(expression))
-    rest = _CASE_CONDITIONS.sub(" THEN ", expression)
-    return _direct(rest) | {(i, "conditional") for i in _ids(conditions)}
+    """The ids an expression uses, each with how (:mod:`sparklineage.lineage.functions` says
+    what each function does to its arguments): identity for a bare attribute or a value a
+    conditional passes on, transformation or aggregation inside such functions, window for a
+    window spec, conditional for what decides a branch."""
+    try:
+        tree = parse_expression(expression.strip())
+    except ExpressionSyntaxError:  # an unquoted literal with a bracket: read it flat
+        aggregate = any(function(name).kind == AGGREGATION for name in _CALLS.findall(expression))
+        return {(i, AGGREGATION if aggregate else TRANSFORMATION) for i in _ids(expression)}
+    return _sources(tree)
 
 
-def _direct(expression: str) -> set[tuple[int, str]]:
-    kind = "aggregation" if _AGGREGATES.search(expression) else "transformation"
-    return {(i, kind) for i in _ids(expression)}
+def _sources(tree: Expression) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    _read(tree, IDENTITY, found)
+    return found
+
+
+def _read(node: Expression, kind: str, found: set[tuple[int, str]]) -> None:
+    """Add the ids of ``node``, read where its value has the direct kind ``kind``."""
+    if isinstance(node, Attribute):
+        found.add((node.id, kind))
+    elif isinstance(node, Operation):
+        for term in node.terms:
+            _read(term, operand_kind(kind), found)
+    elif isinstance(node, Call):
+        kinds = argument_kinds(function(node.name), len(node.arguments), kind)
+        for argument, argument_kinds_ in zip(node.arguments, kinds, strict=True):
+            for argument_kind in argument_kinds_:
+                if argument_kind in DIRECT_RANK:
+                    _read(argument, argument_kind, found)
+                else:
+                    found.update((i, argument_kind) for i in _tree_ids(argument))
+        if node.id is not None:
+            found.add((node.id, strongest(kind, function(node.name).kind or kind)))
+
+
+def _tree_ids(node: Expression) -> Iterator[int]:
+    if isinstance(node, Attribute):
+        yield node.id
+    elif isinstance(node, Operation):
+        for term in node.terms:
+            yield from _tree_ids(term)
+    elif isinstance(node, Call):
+        for argument in node.arguments:
+            yield from _tree_ids(argument)
+        if node.id is not None:
+            yield node.id
 
 
 def _ids(text: str) -> list[int]:
@@ -197,6 +293,16 @@ def _generate(block: PlanBlock, found: ExecutionColumns) -> None:
     sources = [(i, "transformation") for i in _ids(args[0])]
     for generated in _ids(args[-1]):
         found.define(generated, sources)
+
+
+def _python_udfs(block: PlanBlock, found: ExecutionColumns) -> None:
+    """``[udf(a#1)#4, …], [pythonUDF0#13, …]``: each output is the call at its position (what
+    the Python code does inside is not in the log: a transformation of its arguments)."""
+    args = split_arguments(block.arguments or "")
+    if len(args) < 2:
+        return
+    for call, output in zip(_items(args[0]), _ids(args[1]), strict=False):
+        found.define(output, {(i, TRANSFORMATION) for i in _ids(call)})
 
 
 def _statement_edges(block: PlanBlock, found: ExecutionColumns) -> None:
@@ -277,6 +383,16 @@ def _written_columns(
     return []
 
 
+def _batch_columns(text: PlanText, found: ExecutionColumns) -> list[tuple[str, int]]:
+    """A micro-batch's written columns: its v2 write node's input, else its plan's output,
+    under the names the plan gives them."""
+    write = next(text.blocks_named(*_STREAM_WRITE_NODES), None)
+    root = write.number if write is not None else (text.tree[0][0] if text.tree else None)
+    ids = output_ids(text, root) if root is not None else []
+    names = {**_id_names(text.text), **found.names}
+    return [(names.get(i, f"#{i}"), i) for i in ids]
+
+
 def _name_columns(
     block: PlanBlock, ids: list[int], written: Dataset, text: PlanText, found: ExecutionColumns
 ) -> list[tuple[str, int]]:
@@ -326,7 +442,7 @@ def trace(
 ) -> set[tuple[int, str]]:
     """The scanned ids ``target`` comes from, each with the kind of the whole path."""
     results: set[tuple[int, str]] = set()
-    if target in found.scans:
+    if target in found.scans or target in found.rdd:
         results.add((target, "identity"))
     for source, kind in found.definitions.get(target, ()):
         if source in seen:
@@ -336,25 +452,24 @@ def trace(
     return results
 
 
-def compose(outer: str, inner: str) -> str:
-    """The kind of a path: an indirect link wins, else the strongest direct one."""
-    if outer not in DIRECT_RANK:
-        return outer
-    if inner not in DIRECT_RANK:
-        return inner
-    return outer if DIRECT_RANK[outer] >= DIRECT_RANK[inner] else inner
-
-
 def column_lineage(found: ExecutionColumns, written: str) -> tuple[ColumnLineage, ...]:
-    """Every written column's sources, grouped by kind, sorted."""
+    """Every written column's sources, grouped by kind, sorted; a column made from an RDD's
+    (no dataset's) says so in a warning."""
     statement = {(base, kind) for ref, kind in found.statement for base, _ in trace(found, ref)}
     lineage = []
     for column, target in found.outputs:
         edges = trace(found, target) | statement
-        for kind in sorted({k for _, k in edges}):
-            sources = sorted({found.scans[b] for b, k in edges if k == kind}, key=_source_key)
+        if any(base in found.rdd for base, _ in edges) and RDD_COLUMNS not in found.warnings:
+            found.warnings.append(RDD_COLUMNS)
+        for kind in sorted({k for b, k in edges if b in found.scans}):
+            sources = {found.scans[b] for b, k in edges if k == kind and b in found.scans}
             lineage.append(
-                ColumnLineage(written, column, tuple((d.id, c) for d, c in sources), kind)
+                ColumnLineage(
+                    written,
+                    column,
+                    tuple((d.id, c) for d, c in sorted(sources, key=_source_key)),
+                    kind,
+                )
             )
     return tuple(lineage)
 

@@ -30,7 +30,12 @@ from sparklineage.events import (
     StreamingQueryProgress,
 )
 from sparklineage.lineage import naming
-from sparklineage.lineage.columns import execution_columns
+from sparklineage.lineage.columns import (
+    RDD_COLUMNS,
+    execution_columns,
+    micro_batch_columns,
+    sql_view_definition,
+)
 from sparklineage.lineage.model import (
     UNNAMED_READ,
     ColumnLineage,
@@ -60,6 +65,9 @@ from sparklineage.plan.arguments import extended_relations
 from sparklineage.redact import redact_text
 
 DESCRIPTION_LIMIT = 2000
+UNNAMED_COLUMN_SOURCE = (
+    "column sources in a relation the log does not name (no scan of its columns) are left out"
+)
 NO_PLAN_TEXT = "the log has no plan text for this execution: lineage from the plan tree only"
 _SAVE_AS_TABLE = ("saveAsTable at ", "toTable at ")
 _TABLE_WRITES = ("ctas", "insert", "insert_overwrite")
@@ -85,6 +93,8 @@ class _Execution:
     columns: tuple[ColumnLineage, ...] = ()
     plan: bytes | None = None  # the plan text, compressed, when kept (for the catalog)
     column_warnings: tuple[str, ...] = ()
+    # A micro-batch's columns into its stream's sink, which only the progress events name.
+    batch_columns: tuple[ColumnLineage, ...] = ()
     link: Link | None = None  # the server session and operation it ran for
     rdd_reads: list[Dataset] = field(default_factory=list)  # files its jobs' RDDs read
     # Spark ≤ 3.3 logs no rootExecutionId: the execution that was running when this one began
@@ -107,6 +117,7 @@ class LineageCollector:
         self._job_execution: dict[int, int] = {}
         self._streams: dict[str, _Stream] = {}
         self._read_by_attribute: dict[int, Dataset] = {}  # expression id -> what a scan read
+        self._view_queries: dict[str, str] = {}  # views' SQL, where only the SQL text has it
         self.naming = NamingContext()
         self.servers = ServerActivity()
         self.rdd_jobs = RddJobs()
@@ -255,7 +266,12 @@ class LineageCollector:
         target = written.pop() if len(written) == 1 else None
         if target is not None:
             execution.columns, execution.column_warnings = execution_columns(
-                text, target, statement, self.naming
+                text, target, statement, self.naming, self._view_queries
+            )
+            self._view_queries.update(sql_view_definition(text, statement))
+        elif execution.run_id is not None:
+            execution.batch_columns, execution.column_warnings = micro_batch_columns(
+                text, self.naming
             )
 
     def _remember_attributes(self, effect: Effect) -> None:
@@ -263,22 +279,49 @@ class LineageCollector:
             for expression_id in effect.attributes:
                 self._read_by_attribute[expression_id] = effect.reads[0]
 
+    def _resolved(self, dataset: Dataset) -> Dataset | None:
+        """A relation known only by expression ids is what a scan of those ids read (None
+        when the log has no such scan); any other dataset is itself."""
+        if not isinstance(dataset.name, RelationName):
+            return dataset
+        ids = dataset.name.expression_ids
+        return next((self._read_by_attribute[i] for i in ids if i in self._read_by_attribute), None)
+
     def _resolve(self, datasets: tuple[Dataset, ...], warnings: list[str]) -> tuple[Dataset, ...]:
         """Relations known only by expression ids become what a scan of those ids read."""
         resolved = []
         for dataset in datasets:
-            if not isinstance(dataset.name, RelationName):
-                resolved.append(dataset)
-                continue
-            ids = dataset.name.expression_ids
-            found = next(
-                (self._read_by_attribute[i] for i in ids if i in self._read_by_attribute), None
-            )
+            found = self._resolved(dataset)
             if found is not None:
                 resolved.append(found)
             else:
                 warnings.append(UNNAMED_READ)
         return merge_datasets(resolved)
+
+    def _resolve_columns(
+        self, columns: tuple[ColumnLineage, ...], effects: list[Effect], warnings: list[str]
+    ) -> tuple[ColumnLineage, ...]:
+        """Column sources in a relation known only by expression ids, named as the query's
+        inputs are (through the scan of those ids), or left out with a warning: its ids
+        change with the Spark version, so a ``relation:`` source would break a check."""
+        relations = {d.id: d for e in effects for d in e.reads if isinstance(d.name, RelationName)}
+        if not relations:
+            return columns
+        resolved = []
+        for column in columns:
+            sources = set()
+            for dataset_id, name in column.sources:
+                relation = relations.get(dataset_id)
+                found = self._resolved(relation) if relation is not None else None
+                if relation is None:
+                    sources.add((dataset_id, name))
+                elif found is not None:
+                    sources.add((found.id, name))
+                else:
+                    warnings.append(UNNAMED_COLUMN_SOURCE)
+            if sources:
+                resolved.append(replace(column, sources=tuple(sorted(sources))))
+        return tuple(resolved)
 
     # -------------------------------------------------------------- the result
 
@@ -341,11 +384,13 @@ class LineageCollector:
         operation = _operation(root.own, effects, catalog, inputs, outputs)
         if operation in _TABLE_WRITES and self._saves_as_table(root):
             operation = "save_as_table"  # the same commands as SQL; only the call site differs
+        columns = _columns(members)
         if isinstance(key, str):
             stream = self._streams.get(key)
             if stream is not None:
-                inputs = _stream_inputs(inputs, stream.inputs)
                 sinks = [naming.managed_table(d, self.naming) for d in stream.outputs]
+                columns += _into_sink(members, inputs, stream.inputs, sinks)
+                inputs = _stream_inputs(inputs, stream.inputs)
                 outputs = merge_datasets([*outputs, *sinks])
             operation = "stream_write"
         outputs, renamed = _fold_write_paths_into_tables(operation, outputs)
@@ -356,6 +401,9 @@ class LineageCollector:
         outputs = tuple(d for d in outputs if d.kind != "database")
         notes: list[str] = [w for m in members for w in m.column_warnings]
         inputs = self._resolve(inputs, notes)
+        if not inputs:  # data made in the program (createDataFrame of a list): nothing missed
+            notes = [n for n in notes if n != RDD_COLUMNS]
+        columns = self._resolve_columns(_renamed(columns, renamed), effects, notes)
         error = _error_of(members)
         link = root.link
         return Query(
@@ -370,7 +418,7 @@ class LineageCollector:
             inputs=inputs,
             outputs=outputs,
             target=target,
-            columns=_columns(members, renamed),
+            columns=columns,
             unsupported=_unsupported(members),
             warnings=_warnings(effects, inputs, outputs, notes),
             error=error,
@@ -405,13 +453,29 @@ def _status(error: str | None, root: _Execution) -> str:
 def _stream_inputs(planned: tuple[Dataset, ...], sources: set[Dataset]) -> tuple[Dataset, ...]:
     """A stream reads its sources; each micro-batch's plan scans only that batch's new files
     (or a cut-off listing of them), which are the source, not datasets of their own."""
-    roots = tuple(s.name.uri + "/" for s in sources if isinstance(s.name, PathName))
-    kept = [
-        d
-        for d in planned
-        if not (isinstance(d.name, PathName) and (d.truncated or d.name.uri.startswith(roots)))
-    ]
+    kept = [d for d in planned if not _batch_files(d, sources)]
     return merge_datasets([*kept, *sources])
+
+
+def _batch_files(dataset: Dataset, sources: set[Dataset]) -> bool:
+    """Whether a micro-batch's scan is of its stream's files: under a source's path, or a
+    listing Spark cut."""
+    roots = tuple(s.name.uri + "/" for s in sources if isinstance(s.name, PathName))
+    return isinstance(dataset.name, PathName) and (
+        dataset.truncated or dataset.name.uri.startswith(roots)
+    )
+
+
+def _batch_source(dataset: Dataset, sources: set[Dataset]) -> Dataset | None:
+    """The stream source a micro-batch's files belong to: the one whose path holds them, or
+    for a listing Spark cut, the stream's only path source."""
+    if not isinstance(dataset.name, PathName):
+        return None
+    paths = {s: s.name.uri for s in sources if isinstance(s.name, PathName)}
+    holding = [s for s, uri in paths.items() if dataset.name.uri.startswith(uri + "/")]
+    if holding:
+        return max(holding, key=lambda s: len(paths[s]))
+    return next(iter(paths)) if dataset.truncated and len(paths) == 1 else None
 
 
 def _fold_operations(groups: dict[int | str, list[_Execution]]) -> None:
@@ -501,11 +565,42 @@ def _fold_write_paths_into_tables(
     return merge_datasets([*kept, located]), {p.id: table.id for p in folded}
 
 
-def _columns(members: list[_Execution], renamed: dict[str, str]) -> tuple[ColumnLineage, ...]:
-    """The column lineage of a query's executions, under the ids the query reports."""
-    merged = {
-        replace(c, dataset=renamed.get(c.dataset, c.dataset)) for m in members for c in m.columns
-    }
+def _columns(members: list[_Execution]) -> tuple[ColumnLineage, ...]:
+    return tuple(c for m in members for c in m.columns)
+
+
+def _into_sink(
+    members: list[_Execution],
+    planned: tuple[Dataset, ...],
+    sources: set[Dataset],
+    sinks: list[Dataset],
+) -> tuple[ColumnLineage, ...]:
+    """A stream's micro-batch columns, into its sink and from its sources: a batch's plan
+    scans that batch's files, named as the query's inputs are (:func:`_stream_inputs`)."""
+    if len(sinks) != 1:
+        return ()
+    by_id = {d.id: d for d in planned}
+    entries = []
+    for column in (c for m in members for c in m.batch_columns):
+        named = set()
+        for dataset_id, name in column.sources:
+            scanned = by_id.get(dataset_id)
+            source = _batch_source(scanned, sources) if scanned is not None else None
+            if scanned is None or not _batch_files(scanned, sources):
+                named.add((dataset_id, name))
+            elif source is not None:
+                named.add((source.id, name))
+        if named:
+            entries.append(replace(column, dataset=sinks[0].id, sources=tuple(sorted(named))))
+    return tuple(entries)
+
+
+def _renamed(
+    columns: tuple[ColumnLineage, ...], renamed: dict[str, str]
+) -> tuple[ColumnLineage, ...]:
+    """The column lineage of a query's executions, once each, under the ids the query
+    reports."""
+    merged = {replace(c, dataset=renamed.get(c.dataset, c.dataset)) for c in columns}
     return tuple(sorted(merged, key=lambda c: (c.dataset, c.column, c.transform)))
 
 
