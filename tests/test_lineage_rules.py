@@ -228,3 +228,18 @@ def test_refresh_table_names_the_table_it_acts_on(version):
     [refresh] = [q for q in application("ddl", version).queries if q.operation == "refresh"]
     assert refresh.target is not None and refresh.target.id == "table:sales.orders"
     assert refresh.inputs == () and refresh.outputs == ()  # no data moves
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_jdbc_to_jdbc_write_has_its_column_lineage(version):
+    """read.jdbc(customers).selectExpr("id", "upper(name) AS name").write.jdbc(customer_names)"""
+    [write] = [
+        q
+        for q in application("jdbc", version).queries
+        if ids(q.outputs) == {"jdbc:redacted#customer_names"}
+    ]
+    assert ids(write.inputs) == {"jdbc:redacted#customers"}
+    assert {(c.column, c.sources, c.transform) for c in write.columns} == {
+        ("id", (("jdbc:redacted#customers", "id"),), "identity"),
+        ("name", (("jdbc:redacted#customers", "name"),), "transformation"),
+    }

@@ -54,7 +54,11 @@ _CALLS = re.compile(r"(\w+)\(")
 _INFERRED_NOT_NULL = re.compile(r"isnotnull\([^()]*\)")
 _JOIN_NODES = ("Join", "CartesianProduct")
 _AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
-_WRITE_NODES = ("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")
+_WRITE_NODES = (
+    "InsertIntoHadoopFsRelationCommand",
+    "InsertIntoHiveTable",
+    "SaveIntoDataSourceCommand",
+)
 _VIEW_NODES = ("CreateViewCommand", "AlterViewAsCommand")
 # A micro-batch's write to a sink of the v2 API (memory, console, Kafka, foreach…), by version.
 _STREAM_WRITE_NODES = (

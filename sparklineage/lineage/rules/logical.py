@@ -27,6 +27,8 @@ def logical_relation(view: LogicalView) -> Effect:
     """``format, [cols], <table>?, streaming``: a table when the relation is a catalog table."""
     arguments = view.block.arguments or ""
     args = split_arguments(arguments)
+    if args and args[0].startswith("JDBCRelation("):  # 3.3: a DataFrame JDBC read
+        return Effect(reads=jdbc_relation(args[0], view.naming))
     tables = table_arguments(args)
     if not tables:
         ids = expression_ids(arguments)
