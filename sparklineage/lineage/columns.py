@@ -57,7 +57,10 @@ _CAST = re.compile(
 _INFERRED_NOT_NULL = re.compile(r"isnotnull\([^()]*\)")
 _JOIN_NODES = ("Join", "CartesianProduct")
 _AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
-_WRITE_NODES = ("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")
+_WRITE_NODES = (
+    "InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable",
+    "InsertIntoHiveDirCommand", "InsertIntoDataSourceDirCommand",  # INSERT OVERWRITE DIRECTORY
+)  # fmt: skip
 # A CTAS: 3.4+ log its write as a child execution (InsertIntoHadoopFsRelationCommand), which
 # the columns are read from, and print the command over its analyzed plan; 3.3 runs it in one
 # execution, the command over the physical query.
@@ -457,7 +460,7 @@ def _name_columns(
     if written.kind != "table" or block.name.removeprefix("Execute ") in _VIEW_NODES:
         return list(zip(query_names, ids, strict=True))
     listed = _output_column_names(block)
-    if listed is None or listed == query_names:
+    if listed is None or listed == query_names or len(listed) > len(ids):
         return list(zip(query_names, ids, strict=True))
     if len(listed) < len(ids) and listed == query_names[: len(listed)]:
         # Abbreviated ("... 6 more fields"), but the names it shows are the query's own (an
@@ -472,9 +475,10 @@ def _name_columns(
 
 
 def _output_column_names(block: PlanBlock) -> list[str] | None:
-    """The last bracketed list of plain names in a write command's arguments."""
+    """The last bracketed list of plain names in a write command's arguments (not a table
+    printed as ``[Database: hr, TableName: t, …]``, as 3.3's Hive CTAS prints its target)."""
     for arg in reversed(split_arguments(block.arguments or "")):
-        if arg.startswith("[") and "#" not in arg and "=" not in arg:
+        if arg.startswith("[") and not any(c in arg for c in "#=:"):
             return [n for n in split_arguments(arg[1:-1]) if n and not MORE_FIELDS.match(n)]
     return None
 
