@@ -48,7 +48,7 @@ def _by_name(applications: Iterable[Application]) -> dict[str, Any]:
                 "status": q.status,
                 "inputs": [d.id for d in q.inputs],
                 "outputs": [d.id for d in q.outputs],
-                **({"target": q.target.id} if q.target else {}),  # database DDL only
+                **({"target": q.target.id} if q.target else {}),  # database DDL, REFRESH
                 **({"user": q.user} if q.user else {}),  # queries of a multi-user server
                 "columns": sorted(
                     f"{c.dataset}.{c.column} ← {source}.{column} ({c.transform})"

@@ -40,7 +40,7 @@ def _dataset(dataset_id: str) -> Dataset:
         ("view:sales.v", "hive_table", "sales.v@prod"),
         ("database:sales", "hive_db", "sales@prod"),
         (
-            "jdbc:jdbc:sqlserver://srv.database.windows.net:1433;database=shop#sales.orders",
+            "jdbc:sqlserver://srv.database.windows.net:1433;database=shop#sales.orders",
             "azure_sql_table",
             "mssql://srv.database.windows.net/shop/sales/orders",
         ),

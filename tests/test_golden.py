@@ -26,6 +26,7 @@ LINEAGE_SCENARIOS = (
     "jdbc",
     "streaming",
     "multi-query",
+    "rdd",
     "failed-query",
     "columns",
     "columns-sqltext",

@@ -55,7 +55,7 @@ def test_views_temporary_and_persistent():
 
 def test_jdbc_urls_lose_their_credentials_and_redacted_ones_say_so():
     url = "jdbc:postgresql://bob:pw@db:5432/shop?user=bob&password=pw"
-    assert naming.jdbc(url, "public.t").id == "jdbc:jdbc:postgresql://db:5432/shop#public.t"
+    assert naming.jdbc(url, "public.t").id == "jdbc:postgresql://db:5432/shop#public.t"
     assert naming.jdbc("*********(redacted)", "t").id == "jdbc:redacted#t"
 
 

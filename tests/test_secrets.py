@@ -71,8 +71,8 @@ ERROR = (
 KEPT_IDS = (
     "path:wasbs://landing@acct.blob.core.windows.net/raw/orders_csv?sv=2022-11-02&sig=" + REDACTED,
     "path:s3a://landing-bucket/raw/orders_json",
-    "jdbc:jdbc:sqlserver://mssql.example.internal:1433#customers",
-    "jdbc:jdbc:oracle:thin:@//ora.example.internal:1521/shopsvc#customer_summary",
+    "jdbc:sqlserver://mssql.example.internal:1433#customers",
+    "jdbc:oracle:thin:@//ora.example.internal:1521/shopsvc#customer_summary",
 )
 KEPT_TEXT = (
     f"dbtable 'public.orders', password '{REDACTED}'",
@@ -236,7 +236,7 @@ def test_check_files_and_diffs_show_no_secret(logs, tmp_path):
     clean.write_text(old)
     diff, _ = _run("check", str(logs), "--expected", str(clean))
     _assert_no_secret("the diff with an old expected file", diff)
-    assert "- writes jdbc:jdbc:oracle:thin:" in diff
+    assert "- writes jdbc:oracle:thin:" in diff
 
 
 # ---------------------------------------------------------------- the catalog and sync

@@ -12,7 +12,7 @@ on the assets already in the catalog (their type names and qualifiedName pattern
 | other paths (file, s3, gs, dbfs) | fs_path | the URI |
 | ``table:db.t`` / ``view:db.v`` | hive_table (spark_table with ``spark``) | ``db.t@<cluster>`` |
 | ``database:db`` | hive_db (spark_db) | ``db@<cluster>`` |
-| ``jdbc:jdbc:sqlserver://srv:1433;database=d#s.t`` | azure_sql_table | ``mssql://srv/d/s/t`` |
+| ``jdbc:sqlserver://srv:1433;database=d#s.t`` | azure_sql_table | ``mssql://srv/d/s/t`` |
 | ``kafka:servers#topic`` | kafka_topic | ``topic@<cluster>`` |
 
 Purview compares qualifiedNames case-sensitively: the case of the log is kept.

@@ -25,7 +25,7 @@ SESSION_CATALOG = "spark_catalog"
 CATALOG_PREFIX = "spark.sql.catalog."
 DEFAULT_DATABASE = "default"
 TRUNCATION_MARK = "..."
-REDACTED_URL = "redacted"  # a JDBC URL Spark hid
+REDACTED_URL = "jdbc:redacted"  # a JDBC URL Spark hid
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$")
 _JDBC_PARAMS = re.compile(r"[?;].*$")
@@ -100,15 +100,16 @@ class PathName:
 
 @dataclass(frozen=True, slots=True)
 class JdbcName:
-    """A table of a JDBC database: the URL without credentials (``redacted`` when Spark hid
-    it), and the table as Spark names it."""
+    """A table of a JDBC database: the URL without credentials (``jdbc:redacted`` when Spark
+    hid it), and the table as Spark names it. Its id is the URL and the table,
+    ``jdbc:sqlite:/db#t``: the URL's own ``jdbc:`` is the kind (never ``jdbc:jdbc:``)."""
 
-    url: str
+    url: str  # always starts with "jdbc:"
     table: str
     kind: ClassVar[str] = "jdbc"
 
     def text(self) -> str:
-        return f"{self.url}#{self.table}"
+        return f"{self.url.removeprefix('jdbc:')}#{self.table}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +348,8 @@ def jdbc(url: str | None, table_name: str) -> Dataset:
     clean = _JDBC_PARAMS.sub("", redact_url(url)) if url else ""
     if not clean or REDACTED in clean:  # Spark put its marker for the whole URL
         clean = REDACTED_URL
+    elif not clean.startswith("jdbc:"):
+        clean = f"jdbc:{clean}"
     return Dataset(JdbcName(clean, table_name.strip()), format="jdbc")
 
 
@@ -378,7 +381,7 @@ def parse_id(dataset_id: str) -> Name:
         left, hash_sign, right = text.rpartition("#")
         if not hash_sign:
             raise ValueError(f"dataset id {dataset_id!r} has no '#' before its table or topic")
-        return JdbcName(left, right) if kind == "jdbc" else KafkaName(left, right)
+        return JdbcName(f"jdbc:{left}", right) if kind == "jdbc" else KafkaName(left, right)
     if kind == "relation":
         try:
             return RelationName(tuple(int(i) for i in text.split(",")) if text else ())

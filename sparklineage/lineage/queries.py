@@ -395,6 +395,8 @@ class LineageCollector:
             operation = "stream_write"
         outputs, renamed = _fold_write_paths_into_tables(operation, outputs)
         target = next((d for d in outputs if d.kind == "database"), None)
+        if operation == "refresh" and len(outputs) == 1:  # no data moves: what it acts on
+            target, outputs = outputs[0], ()
         inputs = tuple(d for d in inputs if d.kind != "database")
         outputs = tuple(d for d in outputs if d.kind != "database")
         notes: list[str] = [w for m in members for w in m.column_warnings]

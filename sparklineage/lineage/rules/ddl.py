@@ -38,9 +38,11 @@ def table_ddl(view: NodeView) -> Effect:
 
 
 @RULES.rule(NODE, "RefreshTableCommand", "RefreshTable", "RefreshTableExec", "RefreshResource")
-def refresh(_view: NodeView) -> Effect:
-    """REFRESH only drops cached metadata: recorded, no lineage."""
-    return Effect("refresh")
+def refresh(view: NodeView) -> Effect:
+    """REFRESH only drops cached metadata: no data moves, but it names the table it acts on
+    (the query's target, as a database is database DDL's)."""
+    table = first_table(view)
+    return Effect("refresh", writes=(table,) if table else ())
 
 
 @RULES.rule(NODE, "AlterTableRenameCommand")
