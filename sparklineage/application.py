@@ -66,21 +66,31 @@ class Application:
 
 def without_copies(applications: Sequence[Application]) -> list[Application]:
     """One application per attempt: a log found twice (a Databricks copy next to the rolling
-    log, a backup folder) would land in a catalog twice. The most complete copy is kept (the
-    finished one, then the one with more queries, then the first read), with a warning that
-    names the copies left out; the order is the kept copies' first places."""
-    copies: dict[str, list[Application]] = {}
+    log, a backup folder) would land in a catalog twice. A copy has the same id, attempt,
+    name, start and lineage (``local-<millis>`` ids of two machines collide, and test logs
+    made from one another share all but their queries: those are kept apart, nothing is
+    lost). The most complete copy is kept (read to its end, finished, then the first read),
+    with a warning naming the copies left out, at the first copy's place."""
+    copies: dict[tuple[object, ...], list[Application]] = {}
     for app in applications:
-        copies.setdefault(app.key, []).append(app)
+        copies.setdefault(_identity(app), []).append(app)
     kept = []
     for same in copies.values():
-        best = max(same, key=lambda a: (a.read_error is None, a.complete, len(a.queries)))
+        best = max(same, key=lambda a: (a.read_error is None, a.complete))
         others = [a.source for a in same if a is not best]
         if others:
             note = f"the same application was also found at {', '.join(others)}: reported once"
             best = replace(best, warnings=(*best.warnings, redact_text(note)))
         kept.append(best)
     return kept
+
+
+def _identity(app: Application) -> tuple[object, ...]:
+    lineage = tuple(
+        (q.ref, q.operation, tuple(d.id for d in q.inputs), tuple(d.id for d in q.outputs))
+        for q in app.queries
+    )
+    return (app.key, app.name, app.start, lineage)
 
 
 @dataclass(frozen=True)

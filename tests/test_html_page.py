@@ -39,7 +39,8 @@ def graph_of(report: dict) -> tuple[set[str], list[tuple[str, str]]]:
             for side in ("inputs", "outputs"):
                 ids = dict.fromkeys(d["id"] for d in q[side])
                 datasets.update(ids)
-                edges.extend((f"{app['id']}#{q['execution_id']}", i) for i in ids)
+                ref = q["execution_id"] if q["execution_id"] is not None else q["job_ids"]
+                edges.extend((f"{app['id']}#{ref}", i) for i in ids)
     return datasets, edges
 
 
