@@ -51,14 +51,24 @@ _STATEMENT_START = re.compile(r"^\s*(CREATE|INSERT|WITH|REPLACE)\b", re.IGNORECA
 _ALIAS = re.compile(r"^(?P<expr>.+) AS (?P<name>.+?)#(?P<id>\d+)L?$", re.DOTALL)
 _NAMED_ID = re.compile(r"([A-Za-z_][\w$]*)#(\d+)L?\b")
 _CALLS = re.compile(r"(\w+)\(")
+_CAST = re.compile(
+    r"cast\((?P<attribute>[^\s(),#]+#(?P<id>\d+)L?) as (?P<type>\w+(?:\(\d+, ?\d+\))?)\)"
+)
 _INFERRED_NOT_NULL = re.compile(r"isnotnull\([^()]*\)")
 _JOIN_NODES = ("Join", "CartesianProduct")
 _AGGREGATE_NODES = ("HashAggregate", "SortAggregate", "ObjectHashAggregate", "Aggregate")
 _WRITE_NODES = (
-    "InsertIntoHadoopFsRelationCommand",
-    "InsertIntoHiveTable",
-    "SaveIntoDataSourceCommand",
-)
+    "InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable",
+    "InsertIntoHiveDirCommand", "InsertIntoDataSourceDirCommand",  # INSERT OVERWRITE DIRECTORY
+    "SaveIntoDataSourceCommand",  # a DataFrame save(): JDBC, and other data sources
+)  # fmt: skip
+# A CTAS: 3.4+ log its write as a child execution (InsertIntoHadoopFsRelationCommand), which
+# the columns are read from, and print the command over its analyzed plan; 3.3 runs it in one
+# execution, the command over the physical query.
+_CTAS_NODES = (
+    "CreateDataSourceTableAsSelectCommand", "CreateHiveTableAsSelectCommand",
+    "OptimizedCreateHiveTableAsSelectCommand",
+)  # fmt: skip
 _VIEW_NODES = ("CreateViewCommand", "AlterViewAsCommand")
 # A micro-batch's write to a sink of the v2 API (memory, console, Kafka, foreach…), by version.
 _STREAM_WRITE_NODES = (
@@ -89,6 +99,7 @@ class ExecutionColumns:
     scans: dict[int, tuple[Dataset, str]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)  # id -> the name an alias gave it
     rdd: set[int] = field(default_factory=set)  # ids an RDD turned into a DataFrame outputs
+    types: dict[int, str] = field(default_factory=dict)  # a scanned id's type (ReadSchema)
     warnings: list[str] = field(default_factory=list)
 
     def define(self, target: int, sources: Iterable[tuple[int, str]]) -> None:
@@ -187,10 +198,11 @@ def analyse_columns(
         return None
     found = ExecutionColumns(scans=dict(scans))
     for block in text.blocks:
+        found.types.update(_scanned_types(block))
         if block.name in _RDD_NODES:
             found.rdd.update(output_ids(text, block.number))
         _definitions(block, found)
-        _statement_edges(block, found)
+        _statement_edges(block, text, found)
     for union in text.blocks_named("Union"):
         _union(text, union, found)
     if written is None:
@@ -220,7 +232,35 @@ def _definitions(block: PlanBlock, found: ExecutionColumns) -> None:
                 _define_item(item, found)
 
 
+def _scanned_types(block: PlanBlock) -> dict[int, str]:
+    """Expression id → type of the columns a scan reads: its Output's names in its ReadSchema
+    (``struct<order_id:int,amount:double>``)."""
+    schema = block.get("ReadSchema") or ""
+    if not schema.startswith("struct<") or not schema.endswith(">"):
+        return {}
+    types = {}
+    for field_text in split_arguments(schema[7:-1].replace("<", "(").replace(">", ")")):
+        name, _, kind = field_text.partition(":")
+        types[name] = kind.replace("(", "<").replace(")", ">")
+    return {i: types[name] for name, i in named_ids(block.get("Output") or "") if name in types}
+
+
+def _without_same_type_casts(expression: str, types: Mapping[int, str]) -> str:
+    """``cast(customer_id#48 as int)`` of an int column is the column: Spark 3.3 keeps the
+    casts an INSERT adds to the table's types (ANSI store assignment) even where the type
+    is the same, 3.4+ drop them."""
+    if "cast(" not in expression:
+        return expression
+
+    def unchanged(cast: re.Match[str]) -> str:
+        same = types.get(int(cast.group("id"))) == cast.group("type").replace(" ", "")
+        return cast.group("attribute") if same else cast.group(0)
+
+    return _CAST.sub(unchanged, expression)
+
+
 def _define_item(item: str, found: ExecutionColumns) -> None:
+    item = _without_same_type_casts(item, found.types)
     alias = _ALIAS.match(item)
     if alias:
         found.define(int(alias.group("id")), expression_sources(alias.group("expr")))
@@ -309,14 +349,14 @@ def _python_udfs(block: PlanBlock, found: ExecutionColumns) -> None:
         found.define(output, {(i, TRANSFORMATION) for i in _ids(call)})
 
 
-def _statement_edges(block: PlanBlock, found: ExecutionColumns) -> None:
+def _statement_edges(block: PlanBlock, text: PlanText, found: ExecutionColumns) -> None:
     """Filter, join, grouping and global-sort columns: they shape every written column."""
     name = block.name
     if name == "Filter":
         condition = block.get("Condition") or block.arguments or ""
         found.statement.update((i, "filter") for i in _ids(_without_inferred_not_null(condition)))
     elif name.endswith(_JOIN_NODES):
-        join_type = block.get("Join type") or (block.arguments or "").split(",")[0]
+        join_type = _join_type(block, text)
         kind = "filter" if join_type.strip().startswith(("LeftSemi", "LeftAnti")) else "join"
         sides = [block.get(k) or "" for k in ("Left keys", "Right keys", "Join condition")]
         found.statement.update((i, kind) for i in _ids(" ".join(sides) or (block.arguments or "")))
@@ -329,6 +369,17 @@ def _statement_edges(block: PlanBlock, found: ExecutionColumns) -> None:
         args = split_arguments(block.arguments or "")
         if len(args) >= 2 and args[1] == "true":  # global ORDER BY, not a sort for a join
             found.statement.update((i, "sort") for i in _ids(args[0]))
+
+
+def _join_type(block: PlanBlock, text: PlanText) -> str:
+    """``Join type:`` (3.4+), the type the tree drawing prints beside the join (3.3), or the
+    first argument (a logical join)."""
+    drawn = text.drawn(block.number).split()
+    return (
+        block.get("Join type")
+        or (drawn[1] if len(drawn) > 1 else "")
+        or (block.arguments or "").split(",")[0]
+    )
 
 
 def _without_inferred_not_null(condition: str) -> str:
@@ -375,13 +426,16 @@ def _written_columns(
     """The written columns paired with the ids the write receives, by position."""
     for block in text.blocks:
         command = block.name.removeprefix("Execute ")
-        if command not in _WRITE_NODES + _VIEW_NODES:
+        if command not in _WRITE_NODES + _VIEW_NODES + _CTAS_NODES:
             continue
         children = text.children(block.number)
         inner = text.block(children[0]) if children else None
-        if inner is not None and inner.name == command:  # "Execute X" wraps the X block
-            block, children = inner, text.children(inner.number)
-        ids = output_ids(text, children[0]) if children else []
+        wrapped = inner is not None and inner.name == command  # "Execute X" wraps the X block
+        if command in _CTAS_NODES and (wrapped or command == block.name):
+            continue  # over the analyzed plan: its child execution's write says more
+        if wrapped and inner is not None:
+            block = inner
+        ids = output_ids(text, block.number)  # its Input (3.3), else what its child outputs
         if ids:
             return _name_columns(block, ids, written, text, found)
     return []
@@ -407,7 +461,7 @@ def _name_columns(
     if written.kind != "table" or block.name.removeprefix("Execute ") in _VIEW_NODES:
         return list(zip(query_names, ids, strict=True))
     listed = _output_column_names(block)
-    if listed is None or listed == query_names:
+    if listed is None or listed == query_names or len(listed) > len(ids):
         return list(zip(query_names, ids, strict=True))
     if len(listed) < len(ids) and listed == query_names[: len(listed)]:
         # Abbreviated ("... 6 more fields"), but the names it shows are the query's own (an
@@ -422,9 +476,10 @@ def _name_columns(
 
 
 def _output_column_names(block: PlanBlock) -> list[str] | None:
-    """The last bracketed list of plain names in a write command's arguments."""
+    """The last bracketed list of plain names in a write command's arguments (not a table
+    printed as ``[Database: hr, TableName: t, …]``, as 3.3's Hive CTAS prints its target)."""
     for arg in reversed(split_arguments(block.arguments or "")):
-        if arg.startswith("[") and "#" not in arg and "=" not in arg:
+        if arg.startswith("[") and not any(c in arg for c in "#=:"):
             return [n for n in split_arguments(arg[1:-1]) if n and not MORE_FIELDS.match(n)]
     return None
 

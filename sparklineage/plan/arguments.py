@@ -32,6 +32,7 @@ _FILE_FORMATS = {
 }  # fmt: skip
 _OUTPUT_COLUMNS = re.compile(r"\[([^\[\]]*#\d+[^\[\]]*)\]")
 _EXTENDED_RELATION = re.compile(r"^(Relation|HiveTableRelation) ?([`\w.]*)\[([^\]]*)\]")
+_CHILD_LINE = re.compile(r"^[\s:|]*[+:]- ")
 _TEXT_FILE_SCAN = re.compile(
     r"FileScan (\w+) ?([\w.`]*)\[([^\]]*)\][^\n]*?Location: \w+(?:\(\d+ paths?\))? ?\[([^\]]*)\]"
 )
@@ -45,9 +46,9 @@ def arguments_of(name: str, simple: str, text: PlanText) -> list[str]:
     for block in text.blocks_named(key, name):
         if block.arguments is not None:
             return split_arguments(block.arguments)
-    for line in text.tree_lines(ANALYZED):
-        if line.startswith(key + " "):
-            return split_arguments(line.removeprefix(key))
+    node = _analyzed_node(text, key)
+    if node is not None:
+        return split_arguments(node)
     rest = simple.removeprefix(name).strip()
     if rest.startswith(key):  # 2.x/3.0: "Execute X X args"
         rest = rest.removeprefix(key).strip()
@@ -171,10 +172,29 @@ def extended_relations(text: PlanText) -> Iterator[ExtendedRelation]:
 
 def extended_write_columns(text: PlanText) -> list[str] | None:
     """The written column names of the write command in an extended plan's analyzed plan."""
-    for line in text.tree_lines(ANALYZED):
-        command = line.split(" ", 1)[0]
-        if command.endswith(("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable")):
-            lists = [a for a in split_arguments(line.removeprefix(command)) if a.startswith("[")]
-            plain = [a for a in lists if "#" not in a and "=" not in a]
-            return split_arguments(plain[-1][1:-1]) if plain else None
+    for command in ("InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable"):
+        node = _analyzed_node(text, command)
+        if node is None:
+            continue
+        lists = [a for a in split_arguments(node) if a.startswith("[")]
+        plain = [a for a in lists if "#" not in a and "=" not in a and ":" not in a]
+        return split_arguments(plain[-1][1:-1]) if plain else None
+    return None
+
+
+def _analyzed_node(text: PlanText, name: str) -> str | None:
+    """The arguments of node ``name`` in an extended plan's analyzed plan (2.x, 3.0, or any
+    version with ``explainMode=extended``): its line, run on over the lines of a CatalogTable
+    3.3 prints whole (``Database: …`` to ``), …, [a, b]``) up to its first child."""
+    lines = (text.section(ANALYZED) or "").splitlines()
+    for number, line in enumerate(lines):
+        stripped = _CHILD_LINE.sub("", line).strip()
+        if not stripped.startswith(name + " "):
+            continue
+        rest = [stripped.removeprefix(name)]
+        for more in lines[number + 1 :]:
+            if _CHILD_LINE.match(more):
+                break
+            rest.append(more)
+        return "\n".join(rest)
     return None

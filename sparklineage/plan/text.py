@@ -64,6 +64,15 @@ class PlanText:
         """The block numbers drawn under block ``number``, first child first."""
         return list(next((kids for n, kids in self.tree if n == number), ()))
 
+    def drawn(self, number: int) -> str:
+        """Block ``number``'s line in the tree drawing, without the drawing: its name and what
+        Spark prints beside it there alone on some versions (3.3: a join's type)."""
+        for line in (self.section("Physical Plan") or "").splitlines():
+            found = _DRAWN_NODE.search(line)
+            if found and int(found.group(1)) == number:
+                return _TREE_PREFIX.sub("", line[: found.start()]).strip()
+        return ""
+
     def section(self, name: str) -> str | None:
         return next((body for title, body in self.sections if title == name), None)
 
