@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import shutil
@@ -11,12 +12,16 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from unittest import mock
 
 import orjson
 import pytest
 
 from sparklineage.settings import World
+
+if TYPE_CHECKING:
+    from sparklineage.application import Application
 
 # Fixtures of the test servers: atlas_server, atlas_server_factory; catalog (an Atlas server
 # with the catalog's types); history_server_factory (a Spark History Server's REST API).
@@ -102,6 +107,16 @@ def fixture_path(scenario: str, spark: str = "3.5") -> Path:
         for e in fixture_index()
         if e["scenario"] == scenario and e["spark"].startswith(spark)
     )
+
+
+@functools.cache
+def fixture_application(scenario: str, spark: str) -> Application:
+    """The application of one scenario's log of one Spark version, read once per test run."""
+    from sparklineage.application import read_application
+    from sparklineage.logs import discover
+
+    [source] = discover([fixture_path(scenario, spark)]).sources
+    return read_application(source)
 
 
 def copy_logs(into: Path, scenarios: tuple[str, ...], spark: str = "3.5") -> Path:

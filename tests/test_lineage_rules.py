@@ -7,14 +7,11 @@ execution id, which differs between Spark versions.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from sparklineage.application import Application, read_application
+from sparklineage.application import Application
 from sparklineage.lineage.model import OPERATIONS
-from sparklineage.logs import discover
-from tests.conftest import FIXTURES, fixture_index
+from tests.conftest import fixture_application, fixture_index
 
 VERSIONS = tuple(sorted({e["spark"][:3] for e in fixture_index() if e["scenario"] == "ddl"}))
 SINCE_3_4 = tuple(v for v in VERSIONS if v >= "3.4")
@@ -26,13 +23,8 @@ LONG_PATH = (
 SHOP = "jdbc:sqlite:/data/lake/lake/shop.db"  # the JDBC catalog's URL, from its settings
 
 
-@cache
 def application(scenario: str, version: str) -> Application:
-    [entry] = [
-        e for e in fixture_index() if e["scenario"] == scenario and e["spark"].startswith(version)
-    ]
-    [source] = discover([FIXTURES / entry["path"]]).sources
-    return read_application(source)
+    return fixture_application(scenario, version)
 
 
 def edges(app: Application) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:

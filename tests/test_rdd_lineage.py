@@ -7,15 +7,12 @@ and turns RDDs into DataFrames that a parquet write and a saveAsTable write.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from sparklineage.application import Application, read_application
+from sparklineage.application import Application
 from sparklineage.check import expected_document
-from sparklineage.logs import discover
 from sparklineage.sinks.text import render_text
-from tests.conftest import FIXTURES, fixture_index
+from tests.conftest import fixture_application, fixture_index
 
 VERSIONS = sorted({e["spark"][:3] for e in fixture_index() if e["scenario"] == "rdd"})
 LINES = "path:file:/data/lake/input/lines.txt"
@@ -23,13 +20,8 @@ DOCS = "path:file:/data/lake/input/docs"
 LAKE = "path:file:/data/lake/lake"
 
 
-@cache
 def application(scenario: str, version: str) -> Application:
-    [entry] = [
-        e for e in fixture_index() if e["scenario"] == scenario and e["spark"].startswith(version)
-    ]
-    [source] = discover([FIXTURES / entry["path"]]).sources
-    return read_application(source)
+    return fixture_application(scenario, version)
 
 
 def rdd_queries(app: Application) -> list:
