@@ -69,28 +69,39 @@ def without_copies(applications: Sequence[Application]) -> list[Application]:
     log, a backup folder) would land in a catalog twice. A copy has the same id, attempt,
     name, start and lineage (``local-<millis>`` ids of two machines collide, and test logs
     made from one another share all but their queries: those are kept apart, nothing is
-    lost). The most complete copy is kept (read to its end, finished, then the first read),
-    with a warning naming the copies left out, at the first copy's place."""
+    lost). The most complete copy is kept (read to its end, finished, then the first source
+    in sort order: the same whichever engine read them in whatever order), with a warning
+    naming the copies left out, at the first copy's place."""
     copies: dict[tuple[object, ...], list[Application]] = {}
     for app in applications:
-        copies.setdefault(_identity(app), []).append(app)
+        copies.setdefault(copy_identity(app), []).append(app)
     kept = []
     for same in copies.values():
-        best = max(same, key=lambda a: (a.read_error is None, a.complete))
-        others = [a.source for a in same if a is not best]
-        if others:
-            note = f"the same application was also found at {', '.join(others)}: reported once"
-            best = replace(best, warnings=(*best.warnings, redact_text(note)))
-        kept.append(best)
+        best = min(same, key=copy_rank)
+        kept.append(noted_copies(best, [a.source for a in same if a is not best]))
     return kept
 
 
-def _identity(app: Application) -> tuple[object, ...]:
+def copy_identity(app: Application) -> tuple[object, ...]:
+    """What two copies of one application share (see :func:`without_copies`)."""
     lineage = tuple(
         (q.ref, q.operation, tuple(d.id for d in q.inputs), tuple(d.id for d in q.outputs))
         for q in app.queries
     )
     return (app.key, app.name, app.start, lineage)
+
+
+def copy_rank(app: Application) -> tuple[bool, bool, str]:
+    """Which copy to keep: the lowest (read to its end, then finished, then by source)."""
+    return (app.read_error is not None, not app.complete, app.source)
+
+
+def noted_copies(best: Application, others: Sequence[str]) -> Application:
+    """The copy kept, with a warning naming where the others were (when there were)."""
+    if not others:
+        return best
+    note = f"the same application was also found at {', '.join(sorted(others))}: reported once"
+    return replace(best, warnings=(*best.warnings, redact_text(note)))
 
 
 @dataclass(frozen=True)

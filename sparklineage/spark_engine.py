@@ -17,17 +17,26 @@ it as the local engine does. Only the driver talks to the catalog, later: see do
 from __future__ import annotations
 
 import functools
+import hashlib
 import heapq
+import operator
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from sparklineage.application import Application, ReadOptions
+from sparklineage.application import (
+    Application,
+    ReadOptions,
+    copy_identity,
+    copy_rank,
+    noted_copies,
+)
 from sparklineage.errors import SparkJobError, UsageError
 from sparklineage.redact import redact_url
 from sparklineage.sinks.report import SCHEMA, application_entry, iso_time
@@ -127,29 +136,37 @@ def write_parts(
 ) -> list[Outcome]:
     """Every application as a line of a part file under ``out/date=YYYY-MM-DD/``, written
     by Spark (through the cluster's own filesystem); the driver gets back only what went
-    wrong, and counts (an outcome without its applications' content)."""
+    wrong, and counts (an outcome without its applications' content). Copies of one
+    application found in two places are written once, as the local engine reports them
+    (:func:`~sparklineage.application.without_copies`): they meet by their identity."""
     from pyspark.accumulators import AccumulatorParam
 
     class Merged(AccumulatorParam):
-        """Outcomes by index: a retried task adds what its first try added, no more."""
+        """Entries by key: a retried task adds what its first try added, no more."""
 
-        def zero(self, value: dict[int, Outcome]) -> dict[int, Outcome]:
+        def zero(self, value: dict[Any, Any]) -> dict[Any, Any]:
             return {}
 
         def addInPlace(  # pyspark's name
-            self, value1: dict[int, Outcome], value2: dict[int, Outcome]
-        ) -> dict[int, Outcome]:
+            self, value1: dict[Any, Any], value2: dict[Any, Any]
+        ) -> dict[Any, Any]:
             value1.update(value2)
             return value1
 
+    if not work:
+        return []  # nothing to read: no job, no directory (as the local engine writes none)
     said = spark.sparkContext.accumulator({}, Merged())
+    left_out = spark.sparkContext.accumulator({}, Merged())  # identity -> copies not written
     rdd = outcomes_rdd(spark, work, reading=reading, plans=plans)
-    rows = rdd.flatMap(functools.partial(_rows, said=said, plans=plans))
+    # Copies meet by identity; each group is small (one application, the few places it was).
+    copies = rdd.flatMap(functools.partial(_copies, said=said)).reduceByKey(operator.add)
+    rows = copies.map(functools.partial(_row, left_out=left_out, plans=plans))
     frame = spark.createDataFrame(rows, "date string, value string")
     # One file a day: each day's lines to one task (as many tasks as shares, not Spark's 200).
     with _job_failures(f"write {redact_url(out)}"):
         frame.repartition(rdd.getNumPartitions(), "date").write.partitionBy("date").text(out)
-    return sorted(said.value.values(), key=lambda o: o.index)
+    outcomes = sorted(said.value.values(), key=lambda o: o.index)
+    return _less_copies(outcomes, sum(left_out.value.values()))
 
 
 @contextmanager
@@ -172,9 +189,9 @@ def _job_failures(doing: str) -> Iterator[None]:
         ) from None
 
 
-def _rows(outcome: Outcome, *, said: Any, plans: bool) -> Iterator[tuple[str, str]]:
-    """An outcome's part lines; its summary (problems, and unreadable applications only)
-    goes to the driver."""
+def _copies(outcome: Outcome, *, said: Any) -> Iterator[tuple[int, tuple[Application, ...]]]:
+    """An outcome's applications keyed by their copy identity; its summary (problems, and
+    unreadable applications only) goes to the driver."""
     said.add(
         {
             outcome.index: Outcome(
@@ -188,4 +205,29 @@ def _rows(outcome: Outcome, *, said: Any, plans: bool) -> Iterator[tuple[str, st
         }
     )
     for app in outcome.applications:
-        yield partition_date(app), part_line(app, plans=plans)
+        # An int key: Python's string hashes differ between workers unless seeded.
+        digest = hashlib.sha1(repr(copy_identity(app)).encode()).digest()
+        yield int.from_bytes(digest[:8], "big"), (app,)
+
+
+def _row(
+    keyed: tuple[int, tuple[Application, ...]], *, left_out: Any, plans: bool
+) -> tuple[str, str]:
+    """The part line of the copy kept (as the local engine keeps it), naming the others."""
+    identity, same = keyed
+    best = min(same, key=copy_rank)
+    if len(same) > 1:
+        left_out.add({identity: len(same) - 1})
+    noted = noted_copies(best, [a.source for a in same if a is not best])
+    return partition_date(noted), part_line(noted, plans=plans)
+
+
+def _less_copies(outcomes: list[Outcome], copies: int) -> list[Outcome]:
+    """The outcomes with the copies left out taken off the count of applications written
+    (from the last ones: only the total is said)."""
+    fixed = []
+    for outcome in reversed(outcomes):
+        taken = min(copies, outcome.written)
+        copies -= taken
+        fixed.append(replace(outcome, written=outcome.written - taken))
+    return fixed[::-1]

@@ -129,6 +129,30 @@ def test_part_files_hold_the_report_day_by_day(spark, tmp_path):
     assert taken.read_text() == "a file of the user's\n" and load_report(str(out)) == read_back
 
 
+def test_part_files_hold_an_application_found_twice_once_as_the_report_does(spark, tmp_path):
+    events = copy_logs(tmp_path / "events", ("ddl", "dml"))
+    copy_logs(tmp_path / "events" / "backup", ("ddl",))  # the same log, a second place
+    copy_logs(tmp_path / "events" / "backup-4.0", ("ddl",), spark="4.0")  # another application
+    out = tmp_path / "parts"
+    done = run_cli("extract", str(events), "--engine", "spark", "--format", "parts", "-o", str(out))
+    assert done.code == 0, done.stderr
+    local = run_cli("extract", str(events), "--format", "json").json()
+    assert len(local["applications"]) == 3
+    read_back = load_report(str(out))
+    assert read_back is not None
+    assert orjson.loads(render_json(read_back)) == local
+    assert "3 applications written to" in done.stderr
+    (kept,) = [a for a in local["applications"] if any("also found at" in w for w in a["warnings"])]
+    assert kept["spark_version"].startswith("3.5") and "/backup/" in kept["source"]
+    assert f"also found at {events / Path(kept['source']).name}: reported once" in kept["warnings"][-1]
+    (tmp_path / "empty").mkdir()
+    nothing = run_cli(
+        "extract", str(tmp_path / "empty"), "--engine", "spark", "--format", "parts", "-o", "x"
+    )
+    assert nothing.code == 2 and "no Spark event logs found" in nothing.stderr
+    assert "Traceback" not in nothing.stderr
+
+
 def test_upload_and_emit_take_part_files_as_they_take_the_report(
     spark, tmp_path, atlas_server_factory
 ):
