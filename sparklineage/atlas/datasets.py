@@ -11,7 +11,9 @@ on the assets already in the catalog (their type names and qualifiedName pattern
 | ``hdfs://…`` | hdfs_path | the URI |
 | other paths (file, s3, gs, dbfs) | fs_path | the URI |
 | ``table:db.t`` / ``view:db.v`` | hive_table (spark_table with ``spark``) | ``db.t@<cluster>`` |
+| an Iceberg Hadoop catalog's ``table:local.db.t`` | its directory's path type | its location |
 | ``database:db`` | hive_db (spark_db) | ``db@<cluster>`` |
+| ``database:local.db`` (another catalog's namespace) | none | – |
 | ``jdbc:sqlserver://srv:1433;database=d#s.t`` | azure_sql_table | ``mssql://srv/d/s/t`` |
 | ``kafka:servers#topic`` | kafka_topic | ``topic@<cluster>`` |
 
@@ -35,6 +37,7 @@ from sparklineage.lineage.naming import (
     ViewName,
 )
 
+ICEBERG = "iceberg"  # the format naming gives the tables of an Iceberg Hadoop catalog
 _ADLS = re.compile(r"^abfss?://([^@/]+)@([^./]+)\.(?:dfs|blob)\.core\.windows\.net(/.*)?$")
 _BLOB = re.compile(r"^wasbs?://([^@/]+)@([^./]+)\.blob\.core\.windows\.net(/.*)?$")
 _SQLSERVER = re.compile(
@@ -73,7 +76,10 @@ def atlas_dataset(
 ) -> AtlasDataset | None:
     """The entity for a report dataset, or None for what has no catalog entity (temporary
     views, relations the log does not name)."""
-    found = _atlas_dataset(dataset.name, cluster, spark_types)
+    if dataset.format == ICEBERG and dataset.location and isinstance(dataset.name, TableName):
+        found: AtlasDataset | None = _path(dataset.location)  # an Iceberg Hadoop catalog's
+    else:
+        found = _atlas_dataset(dataset.name, cluster, spark_types)
     return replace(found, report_id=dataset.id) if found else None
 
 
@@ -84,6 +90,8 @@ def _atlas_dataset(name: Name, cluster: str, spark_types: bool) -> AtlasDataset 
         return None  # a temporary view lives in one Spark session only
     if isinstance(name, TableName | ViewName):
         return _table(name.text(), name.name, cluster, spark_types)
+    if isinstance(name, DatabaseName) and len(name.parts) > 1:
+        return None  # a namespace of another catalog (Iceberg's): no metastore database
     if isinstance(name, DatabaseName):
         type_name = "spark_db" if spark_types else "hive_db"
         text = name.text()

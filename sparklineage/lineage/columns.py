@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sparklineage.lineage import naming
 from sparklineage.lineage.functions import (
     AGGREGATION,
+    CONDITIONAL,
     DIRECT_RANK,
     IDENTITY,
     TRANSFORMATION,
@@ -61,6 +62,9 @@ _WRITE_NODES = (
     "InsertIntoHadoopFsRelationCommand", "InsertIntoHiveTable",
     "InsertIntoHiveDirCommand", "InsertIntoDataSourceDirCommand",  # INSERT OVERWRITE DIRECTORY
     "SaveIntoDataSourceCommand",  # a DataFrame save(): JDBC, and other data sources
+    # DataSourceV2 writes (Iceberg, JDBC catalogs; a V2 CTAS writes in a child execution)
+    "AppendData", "OverwriteByExpression", "OverwritePartitionsDynamic", "ReplaceData",
+    "WriteDelta",
 )  # fmt: skip
 # A CTAS: 3.4+ log its write as a child execution (InsertIntoHadoopFsRelationCommand), which
 # the columns are read from, and print the command over its analyzed plan; 3.3 runs it in one
@@ -77,6 +81,18 @@ _STREAM_WRITE_NODES = (
 # The written dataset of a micro-batch's columns: its stream's sink, which the progress event
 # after the batch names; the query fills it in.
 STREAM_SINK = ""
+# What Iceberg's row-level writes read besides the data (MetadataColumns): where a row is.
+ICEBERG_METADATA_COLUMNS = frozenset(
+    (
+        "_file",
+        "_pos",
+        "_spec_id",
+        "_partition",
+        "_deleted",
+        "_row_id",
+        "_last_updated_sequence_number",
+    )
+)
 # Python UDFs evaluated beside the plan: their outputs are new attributes (pythonUDF0#13).
 _PYTHON_UDF_NODES = ("BatchEvalPython", "ArrowEvalPython")
 # An RDD turned into a DataFrame (createDataFrame(rdd), toDF): its columns are made by code the
@@ -182,7 +198,10 @@ def _block_reads(
         return logical(LogicalView(block, ctx)).reads, named_ids(block.arguments or "")
     if not block.name.startswith(("Scan ", "BatchScan")):
         return (), []
-    return scan_block_reads(block, text, ctx), named_ids(block.get("Output") or "")
+    columns = named_ids(block.get("Output") or "")
+    if block.name.startswith("BatchScan"):  # an Iceberg table's metadata columns are no data
+        columns = [(n, i) for n, i in columns if n not in ICEBERG_METADATA_COLUMNS]
+    return scan_block_reads(block, text, ctx), columns
 
 
 # ---------------------------------------------------------------- reading one plan
@@ -225,6 +244,9 @@ def _definitions(block: PlanBlock, found: ExecutionColumns) -> None:
         return
     if block.name in _PYTHON_UDF_NODES:
         _python_udfs(block, found)
+        return
+    if block.name == "MergeRows":
+        _merge_rows(block, found)
         return
     for key, value in block.fields:
         if key in ("Output", "Results", "Aggregate Attributes", "Arguments", "Functions"):
@@ -347,6 +369,30 @@ def _python_udfs(block: PlanBlock, found: ExecutionColumns) -> None:
         return
     for call, output in zip(_items(args[0]), _ids(args[1]), strict=False):
         found.define(output, {(i, TRANSFORMATION) for i in _ids(call)})
+
+
+_MERGE_INSTRUCTION = re.compile(r"^(keep|split)\((.*)\)$", re.S)
+
+
+def _merge_rows(block: PlanBlock, found: ExecutionColumns) -> None:
+    """MERGE INTO (3.4+): ``source present, target present, [matched], [not matched], [not
+    matched by source], cardinality check, [outputs]``, each instruction ``keep(condition,
+    value…)``: output i is value i of every instruction, decided by its condition."""
+    args = split_arguments(block.arguments or "")
+    if len(args) < 4:
+        return
+    outputs = _ids(args[-1])
+    for instructions in args[2:-1]:
+        if not instructions.startswith("["):
+            continue
+        for instruction in split_arguments(instructions[1:-1]):
+            matched = _MERGE_INSTRUCTION.match(instruction.strip())
+            if matched is None:
+                continue  # delete(condition): writes no value
+            condition, *values = split_arguments(matched.group(2))
+            decided = {(i, CONDITIONAL) for i in _ids(condition)}
+            for output, value in zip(outputs, values, strict=False):
+                found.define(output, expression_sources(value) | decided)
 
 
 def _statement_edges(block: PlanBlock, text: PlanText, found: ExecutionColumns) -> None:

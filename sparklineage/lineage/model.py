@@ -12,8 +12,9 @@ from sparklineage.lineage.servers import Session
 OPERATIONS = (
     "create_database", "alter_database", "drop_database", "create_table", "alter_table",
     "rename_table", "drop_table", "truncate_table", "create_view", "drop_view", "ctas", "insert",
-    "insert_overwrite", "load_data", "insert_overwrite_directory", "write_path", "save_as_table",
-    "stream_write", "refresh", "read_only", "rdd_read", "rdd_write", "other", "unknown",
+    "insert_overwrite", "update_rows", "merge", "load_data", "insert_overwrite_directory",
+    "write_path", "save_as_table", "stream_write", "refresh", "read_only", "rdd_read",
+    "rdd_write", "other", "unknown",
 )  # fmt: skip
 
 

@@ -168,48 +168,85 @@ class Dataset:
         )
 
 
+_ICEBERG_CATALOGS = (
+    "org.apache.iceberg.spark.SparkCatalog",
+    "org.apache.iceberg.spark.SparkSessionCatalog",
+)
+_HADOOP_CATALOG_IMPL = "org.apache.iceberg.hadoop.HadoopCatalog"
+
+
 @dataclass(frozen=True, slots=True)
 class NamingContext:
-    """What the application's environment says about names (warehouse, default file system)."""
+    """What the application's environment says about names (warehouse, default file system,
+    the V2 catalogs of ``spark.sql.catalog.<name>`` and their settings)."""
 
     default_fs: str | None = None  # fs.defaultFS: the file system of scheme-less paths
     warehouse: str | None = None  # spark.sql.warehouse.dir
     catalogs: tuple[tuple[str, str], ...] = ()  # (name, implementation class), spark.sql.catalog.*
-    catalog_urls: tuple[tuple[str, str], ...] = ()  # (name, url), spark.sql.catalog.*.url
+    catalog_settings: tuple[tuple[str, str, str], ...] = ()  # (catalog, key, value): .url, .type…
 
     @classmethod
     def from_properties(cls, properties: Iterable[tuple[str, str]]) -> NamingContext:
         """The context an application's environment properties describe."""
         props = dict(properties)
-        catalogs = tuple(
-            (key.removeprefix(CATALOG_PREFIX), value)
-            for key, value in props.items()
-            if key.startswith(CATALOG_PREFIX) and "." not in key.removeprefix(CATALOG_PREFIX)
-        )
-        urls = tuple(
-            (key.removeprefix(CATALOG_PREFIX).removesuffix(".url"), value)
-            for key, value in props.items()
-            if key.startswith(CATALOG_PREFIX) and key.endswith(".url")
-        )
+        catalogs, settings = [], []
+        for key, value in props.items():
+            if not key.startswith(CATALOG_PREFIX):
+                continue
+            name, _, setting = key.removeprefix(CATALOG_PREFIX).partition(".")
+            if setting:
+                settings.append((name, setting, value))
+            else:
+                catalogs.append((name, value))
         return cls(
             default_fs=props.get("spark.hadoop.fs.defaultFS") or props.get("fs.defaultFS"),
             warehouse=props.get("spark.sql.warehouse.dir"),
-            catalogs=catalogs,
-            catalog_urls=urls,
+            catalogs=tuple(catalogs),
+            catalog_settings=tuple(settings),
         )
 
     def is_jdbc_catalog(self, name: str) -> bool:
         return any(n == name and cls.endswith("JDBCTableCatalog") for n, cls in self.catalogs)
 
+    def setting(self, catalog: str, key: str) -> str | None:
+        """A catalog's ``spark.sql.catalog.<catalog>.<key>``."""
+        return next((v for c, k, v in self.catalog_settings if c == catalog and k == key), None)
+
     def jdbc_url(self, catalog: str | None = None) -> str | None:
         """The URL of a JDBC catalog (of the only one, when none is named), else None."""
-        urls = [u for n, u in self.catalog_urls if self.is_jdbc_catalog(n) and n == (catalog or n)]
+        urls = [
+            url
+            for name, _ in self.catalogs
+            if self.is_jdbc_catalog(name) and name == (catalog or name)
+            for url in [self.setting(name, "url")]
+            if url
+        ]
         return urls[0] if len(urls) == 1 else None
 
     def catalog_named_by_class(self, class_name: str) -> str | None:
         """The one catalog configured with this class (plans print V2 catalogs as class@hash)."""
         names = [name for name, cls in self.catalogs if cls == class_name]
         return names[0] if len(names) == 1 else None
+
+    def is_catalog(self, name: str) -> bool:
+        """A V2 catalog of the application's other than Spark's session catalog."""
+        return name != SESSION_CATALOG and any(n == name for n, _ in self.catalogs)
+
+    def iceberg_catalog(self) -> str | None:
+        """The application's one Iceberg catalog, if it has exactly one."""
+        names = [name for name, cls in self.catalogs if cls in _ICEBERG_CATALOGS]
+        return names[0] if len(names) == 1 else None
+
+    def hadoop_warehouse(self, catalog: str) -> str | None:
+        """The warehouse of an Iceberg Hadoop catalog: its tables are the directories
+        ``<warehouse>/<namespace…>/<table>`` (no metastore; the path is the table)."""
+        if dict(self.catalogs).get(catalog) not in _ICEBERG_CATALOGS:
+            return None
+        if self.setting(catalog, "type") != "hadoop" and (
+            self.setting(catalog, "catalog-impl") != _HADOOP_CATALOG_IMPL
+        ):
+            return None
+        return self.setting(catalog, "warehouse")
 
 
 def table_parts(identifier: str) -> list[str]:
@@ -227,9 +264,15 @@ def table(
     fmt: str | None = None,
     ctx: NamingContext | None = None,
 ) -> Dataset:
-    """A catalog table from its identifier as Spark prints it."""
+    """A catalog table from its identifier as Spark prints it. A table of an Iceberg Hadoop
+    catalog gets the directory it is as its location (plans never print it)."""
+    parts = _qualified_parts(identifier)
+    if location is None and ctx is not None and len(parts) >= 2:
+        warehouse = ctx.hadoop_warehouse(parts[0])
+        if warehouse:
+            location, fmt = "/".join((warehouse.rstrip("/"), *parts[1:])), fmt or "iceberg"
     return Dataset(
-        TableName(_qualified_parts(identifier)),
+        TableName(parts),
         location=path_uri(location, ctx) if location else None,
         format=fmt.lower() if fmt else None,
         truncated=identifier.endswith(TRUNCATION_MARK),

@@ -73,7 +73,15 @@ _SAVE_AS_TABLE = ("saveAsTable at ", "toTable at ")
 _TABLE_WRITES = ("ctas", "insert", "insert_overwrite")
 _MICRO_BATCH = re.compile(r"\nid = [0-9a-f-]{36}\nrunId = ([0-9a-f-]{36})\nbatch = \d+\s*$")
 # The operation of a query whose executions disagree: the command the user typed wins.
-_WRITE_OPS = ("insert_overwrite_directory", "load_data", "insert_overwrite", "insert", "write_path")
+_WRITE_OPS = (
+    "insert_overwrite_directory",
+    "load_data",
+    "merge",
+    "update_rows",
+    "insert_overwrite",
+    "insert",
+    "write_path",
+)
 
 
 @dataclass

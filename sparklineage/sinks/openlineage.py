@@ -71,6 +71,8 @@ _LIFECYCLE = {
     "drop_table": "DROP", "drop_view": "DROP", "rename_table": "RENAME",
     "truncate_table": "TRUNCATE", "insert_overwrite": "OVERWRITE",
     "insert_overwrite_directory": "OVERWRITE", "alter_table": "ALTER",
+    # as OpenLineage's Spark integration says a row-level UPDATE, DELETE or MERGE
+    "update_rows": "OVERWRITE", "merge": "OVERWRITE",
 }  # fmt: skip
 _DIRECT = {"identity": "IDENTITY", "transformation": "TRANSFORMATION", "aggregation": "AGGREGATION"}
 _CALL_SITE = re.compile(r"\bat \S+:\d+\s*$")  # "count at <stdin>:1": an action, not SQL

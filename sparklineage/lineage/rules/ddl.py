@@ -6,9 +6,9 @@ import re
 
 from sparklineage.lineage import naming
 from sparklineage.lineage.model import Effect
-from sparklineage.lineage.naming import Dataset, NamingContext
+from sparklineage.lineage.naming import Dataset
 from sparklineage.lineage.rules.registry import RULES
-from sparklineage.lineage.rules.shared import first_table, table_of
+from sparklineage.lineage.rules.shared import first_table, table_of, v2_catalog, v2_table
 from sparklineage.lineage.rules.views import NODE, NodeView
 from sparklineage.plan.arguments import bare_identifier, is_true
 
@@ -72,35 +72,22 @@ def drop_table_command(view: NodeView) -> Effect:
 
 @RULES.rule(NODE, "DropTable", "DropTableExec")
 def drop_table_v2(view: NodeView) -> Effect:
-    """``catalog, ident, ifExists, purge`` (V2 session catalog, 3.5+)."""
-    ident = view.args[1] if len(view.args) > 1 else None
-    return Effect(
-        "drop_table",
-        writes=(naming.table(bare_identifier(ident), ctx=view.naming),) if ident else (),
-    )
+    """``catalog, ident, ifExists, purge`` (a V2 catalog, or the session catalog on 3.5+)."""
+    table = v2_table(view)
+    return Effect("drop_table", writes=(table,) if table else ())
 
 
 @RULES.rule(NODE, "CreateTable", "CreateTableExec")
 def create_table_v2(view: NodeView) -> Effect:
-    ident = view.args[1] if len(view.args) > 1 else None
-    if ident is None:
-        return Effect("create_table")
-    name = bare_identifier(ident)
-    catalog = _catalog_name(view.args[0], view.naming)
-    if catalog is not None and view.naming.is_jdbc_catalog(catalog):
-        return Effect("create_table", writes=(naming.jdbc(view.naming.jdbc_url(catalog), name),))
-    session = catalog in (None, naming.SESSION_CATALOG)
-    qualified = name if session or name.count(".") >= 2 else f"{catalog}.{name}"
-    return Effect("create_table", writes=(naming.table(qualified, ctx=view.naming),))
+    table = v2_table(view)
+    return Effect("create_table", writes=(table,) if table else ())
 
 
-def _catalog_name(arg: str, ctx: NamingContext) -> str | None:
-    """A V2 catalog as printed: ``V2SessionCatalog(spark_catalog)``, or ``pkg.Class@hash``
-    (named through the application's ``spark.sql.catalog.<name>`` settings)."""
-    found = re.search(r"\((\w+)\)\s*$", arg)
-    if found:
-        return found.group(1)
-    return ctx.catalog_named_by_class(arg.split("@")[0].strip())
+@RULES.rule(NODE, "AlterTable", "AlterTableExec")
+def alter_table_v2(view: NodeView) -> Effect:
+    """``catalog, ident, [changes]``: ALTER TABLE of a V2 catalog's table (Iceberg, JDBC)."""
+    table = v2_table(view)
+    return Effect("alter_table", writes=(table,) if table else ())
 
 
 @RULES.rule(NODE, "CreateViewCommand", "CreateView")
@@ -152,11 +139,15 @@ def database_ddl(view: NodeView) -> Effect:
 
 
 def _database_arg(view: NodeView) -> tuple[Dataset, ...]:
-    """The namespace: ``[sales]`` after a catalog in V2 nodes, the first argument in v1."""
+    """The namespace: ``[sales]`` after a catalog in V2 nodes (kept with a catalog other than
+    the session's: ``local.sales``), the first argument in v1."""
     for arg in view.args:
         text = arg.strip()
         if text.startswith("[") and text.endswith("]") and "=" not in text:
-            return (naming.database(bare_identifier(text)),)
+            catalog = v2_catalog(view.args[0], view.naming) if view.args[0] != arg else None
+            name = bare_identifier(text).replace(", ", ".")
+            inside = catalog in (None, naming.SESSION_CATALOG)
+            return (naming.database(name if inside else f"{catalog}.{name}"),)
     if view.args and not re.search(r"[@(]", view.args[0]):
         return (naming.database(view.args[0].strip("`")),)
     return ()

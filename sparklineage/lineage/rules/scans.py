@@ -66,10 +66,20 @@ def _batch_scan(view: NodeView) -> tuple[Dataset, ...]:
     if paths:
         fmt = view.meta("Format")
         return tuple(naming.path(p, fmt=fmt, ctx=view.naming) for p in paths)
-    found = re.match(r"BatchScan\s*(?:\[[^\]]*\])?\s*([\w.`]+)", view.simple)
-    if found and "." in found.group(1):
-        return (naming.table(found.group(1), ctx=view.naming),)
+    for text, pattern in (
+        (view.simple, _BATCH_SCAN_SIMPLE),  # BatchScan local.db.t[id#1] …, 3.3: BatchScan[id#1] …
+        (view.name, _BATCH_SCAN_NAME),  # a block of plan text: "BatchScan local.db.t" (3.4+)
+        (view.meta("Output") or "", _BATCH_SCAN_OUTPUT),  # 3.3's block: its line after Output
+    ):
+        found = pattern.search(text)
+        if found and "." in found.group(1):
+            return (naming.table(found.group(1), ctx=view.naming),)
     return ()
+
+
+_BATCH_SCAN_SIMPLE = re.compile(r"^BatchScan\s*(?:\[[^\]]*\])?\s*([\w.`]+)")
+_BATCH_SCAN_NAME = re.compile(r"^BatchScan ([\w.`]+)$")
+_BATCH_SCAN_OUTPUT = re.compile(r"\]\n([\w.`]+) \(")
 
 
 def _scan_location(view: NodeView) -> str:

@@ -38,8 +38,9 @@ class NodeView:
     @classmethod
     def of_block(cls, block: PlanBlock, text: PlanText, naming: NamingContext) -> NodeView:
         """A node known only by its block in formatted plan text (no simpleString): its
-        ``Location`` and ``Format`` fields stand for the metadata the tree would carry."""
-        metadata = tuple((k, v) for k, v in block.fields if k in ("Location", "Format"))
+        ``Location`` and ``Format`` fields stand for the metadata the tree would carry (and its
+        ``Output``, where 3.3 prints a DSv2 scan's table)."""
+        metadata = tuple((k, v) for k, v in block.fields if k in ("Location", "Format", "Output"))
         return cls(block.name, "", metadata, text, naming)
 
     @property

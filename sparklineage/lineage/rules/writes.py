@@ -7,9 +7,9 @@ from dataclasses import replace
 
 from sparklineage.lineage import naming
 from sparklineage.lineage.model import Effect
-from sparklineage.lineage.naming import Dataset, JdbcName
+from sparklineage.lineage.naming import Dataset, JdbcName, NamingContext
 from sparklineage.lineage.rules.registry import RULES
-from sparklineage.lineage.rules.shared import first_table, table_of
+from sparklineage.lineage.rules.shared import first_table, in_catalog, table_of, v2_table
 from sparklineage.lineage.rules.views import NODE, NodeView
 from sparklineage.plan.arguments import format_of, is_true, options, storage_location
 
@@ -137,6 +137,7 @@ _V2_WRITES = {
         "ctas",
     ),
 }
+_V2_CTAS = frozenset(key for key, operation in _V2_WRITES.items() if operation == "ctas")
 
 
 @RULES.rule(NODE, *_V2_WRITES)
@@ -144,21 +145,42 @@ def v2_write(view: NodeView) -> Effect:
     return Effect(_V2_WRITES[view.key], writes=_v2_target(view))
 
 
+# Row-level changes of a V2 table (Iceberg, Delta V2): UPDATE and DELETE rewrite rows as
+# ReplaceData or WriteDelta; a MERGE is the same node over MergeRows (3.4+) or MergeInto.
+_ROW_LEVEL_WRITES = ("ReplaceData", "ReplaceDataExec", "WriteDelta", "WriteDeltaExec")
+_MERGE_NODES = re.compile(r"\b(?:MergeRows|MergeRowsExec|MergeIntoTable|MergeInto\w*Table)\b")
+
+
+@RULES.rule(NODE, *_ROW_LEVEL_WRITES)
+def row_level_write(view: NodeView) -> Effect:
+    merge = _MERGE_NODES.search(view.text.text) is not None
+    return Effect("merge" if merge else "update_rows", writes=_v2_target(view))
+
+
 _V2_TABLE_IN_WRITE = re.compile(r"(?:table=|RelationV2\[[^\]]*\] )([\w.`]+)")
 _JDBC_TABLE = re.compile(r"^JDBCTable\(([^,]+),")
 
 
 def _v2_target(view: NodeView) -> tuple[Dataset, ...]:
-    """A V2 write's table: ``IcebergWrite(table=c.db.t)``, ``JDBCTable(t, …)``, an identifier."""
+    """A V2 write's table: ``IcebergWrite(table=c.db.t)``, ``JDBCTable(t, …)``, or the
+    identifier after the catalog (CTAS)."""
+    ctx = view.naming
     for arg in view.args:
         jdbc_table = _JDBC_TABLE.match(arg)
         if jdbc_table:
-            return (naming.jdbc(view.naming.jdbc_url(), jdbc_table.group(1)),)
+            return (naming.jdbc(ctx.jdbc_url(), jdbc_table.group(1)),)
         found = _V2_TABLE_IN_WRITE.search(arg)
         if found:
-            return (naming.table(found.group(1), ctx=view.naming),)
-    candidates = [a for a in view.args[1:] if re.fullmatch(r"[\w`]+(\.[\w`]+)+", a.strip())]
-    return (naming.table(candidates[0], ctx=view.naming),) if candidates else ()
+            return (_written_table(found.group(1), arg, ctx),)
+    table = v2_table(view) if view.key in _V2_CTAS else None
+    return (table,) if table else ()
+
+
+def _written_table(identifier: str, arg: str, ctx: NamingContext) -> Dataset:
+    """Iceberg names a table being created (CTAS, ``writeTo().create()``) without its catalog
+    (``IcebergWrite(table=db.t)``): it is the application's Iceberg catalog's, when it has one."""
+    catalog = ctx.iceberg_catalog() if arg.startswith("IcebergWrite(") else None
+    return in_catalog(catalog, identifier, ctx) if catalog else naming.table(identifier, ctx=ctx)
 
 
 @RULES.rule(
