@@ -24,6 +24,7 @@ LINEAGE_SCENARIOS = (
     "dataframe-io",
     "hive",
     "jdbc",
+    "iceberg",
     "streaming",
     "multi-query",
     "rdd",

@@ -21,6 +21,7 @@ LONG_PATH = (
     "/with_a_second_rather_long_directory_level/and_a_third_one_to_be_sure_it_is_cut/orders"
 )
 SHOP = "jdbc:sqlite:/data/lake/lake/shop.db"  # the JDBC catalog's URL, from its settings
+ICEBERG = "table:local"  # the Iceberg Hadoop catalog of the iceberg scenario
 
 
 def application(scenario: str, version: str) -> Application:
@@ -113,6 +114,30 @@ CASES = [
     # table its JDBC scan reads; 4.0 does ("Scan JDBC v1 Relation from v2 scan customers").
     ("jdbc", "insert", (), (f"{SHOP}#customers_copy",), "3.3", "3.5"),
     ("jdbc", "insert", (f"{SHOP}#customers",), (f"{SHOP}#customers_copy",), "4.0"),
+    # ---- Iceberg's Hadoop catalog "local" (its jars exist here for Spark 3.5 only)
+    *(
+        (*case, "3.5")
+        for case in [
+            ("iceberg", "create_table", (), (f"{ICEBERG}.db.orders",)),
+            ("iceberg", "insert", (), (f"{ICEBERG}.db.orders",)),
+            ("iceberg", "ctas", (f"{ICEBERG}.db.orders",), (f"{ICEBERG}.db.totals",)),
+            ("iceberg", "insert_overwrite", (f"{ICEBERG}.db.orders",), (f"{ICEBERG}.db.totals",)),
+            ("iceberg", "update_rows", (f"{ICEBERG}.db.orders",), (f"{ICEBERG}.db.orders",)),
+            (
+                "iceberg",
+                "merge",
+                (f"{ICEBERG}.db.orders", f"{ICEBERG}.db.totals"),
+                (f"{ICEBERG}.db.totals",),
+            ),
+            ("iceberg", "alter_table", (), (f"{ICEBERG}.db.orders",)),
+            ("iceberg", "create_table", (), (f"{ICEBERG}.flat",)),  # no namespace: two parts
+            ("iceberg", "insert", (f"{ICEBERG}.db.orders",), (f"{ICEBERG}.flat",)),
+            ("iceberg", "ctas", (f"{ICEBERG}.db.orders",), (f"{ICEBERG}.db.big_orders",)),
+            ("iceberg", "insert", (f"{ICEBERG}.flat",), (f"{ICEBERG}.db.big_orders",)),
+            ("iceberg", "write_path", (f"{ICEBERG}.db.totals",), (f"{LAKE}/iceberg_export",)),
+            ("iceberg", "drop_table", (), (f"{ICEBERG}.db.big_orders",)),
+        ]
+    ),
     # ---- structured streaming: file source to file sink, and to a table
     ("streaming", "stream_write", (f"{LAKE}/stream_in",), (f"{LAKE}/stream_out",)),
     ("streaming", "stream_write", (f"{LAKE}/stream_in",), ("table:default.stream_events",)),
@@ -235,3 +260,66 @@ def test_a_jdbc_to_jdbc_write_has_its_column_lineage(version):
         ("id", (("jdbc:redacted#customers", "id"),), "identity"),
         ("name", (("jdbc:redacted#customers", "name"),), "transformation"),
     }
+
+
+def test_an_iceberg_hadoop_catalog_keeps_its_catalog_in_every_name():
+    """CREATE NAMESPACE local.db; tables of three parts (local.db.t) and of two (local.flat):
+    never the session catalog's db.t, never database:db."""
+    app = application("iceberg", "3.5")
+    [namespace] = [q for q in app.queries if q.operation == "create_database"]
+    assert namespace.target is not None and namespace.target.id == "database:local.db"
+    named = {d.id for q in app.queries for d in (*q.inputs, *q.outputs)}
+    assert {n for n in named if n.startswith("table:")} == {
+        f"{ICEBERG}.db.orders",
+        f"{ICEBERG}.db.totals",
+        f"{ICEBERG}.db.big_orders",
+        f"{ICEBERG}.flat",
+    }
+    tables = {d.id: d for q in app.queries for d in q.outputs}
+    # A Hadoop catalog's table is the directory <warehouse>/<namespace>/<table>.
+    assert tables[f"{ICEBERG}.db.orders"].location == f"{LAKE[5:]}/iceberg/db/orders"
+    assert tables[f"{ICEBERG}.flat"].location == f"{LAKE[5:]}/iceberg/flat"
+    assert {d.format for d in tables.values() if d.kind == "table"} == {"iceberg"}
+
+
+def test_iceberg_row_level_writes_have_their_columns():
+    """UPDATE … SET amount = amount * 2 WHERE id = 1; MERGE … WHEN MATCHED UPDATE SET
+    t.total = s.amount WHEN NOT MATCHED INSERT (customer, total) VALUES (s.customer, s.amount):
+    values from the MERGE's instructions, never Iceberg's _file or _pos."""
+    app = application("iceberg", "3.5")
+    orders, totals = f"{ICEBERG}.db.orders", f"{ICEBERG}.db.totals"
+    [merge] = [q for q in app.queries if q.operation == "merge"]
+    direct = {(c.column, c.sources) for c in merge.columns if c.transform == "identity"}
+    assert direct == {
+        ("customer", ((orders, "customer"), (totals, "customer"))),
+        ("total", ((orders, "amount"), (totals, "total"))),
+    }
+    update = next(q for q in app.queries if q.operation == "update_rows")
+    amount = {(c.sources, c.transform) for c in update.columns if c.column == "amount"}
+    assert (((orders, "amount"),), "transformation") in amount  # amount * 2
+    assert (((orders, "id"),), "conditional") in amount  # WHERE id = 1 decides the branch
+    every = {s[1] for q in app.queries for c in q.columns for s in c.sources}
+    assert not every & {"_file", "_pos", "_spec_id", "_partition"}
+
+
+def test_an_iceberg_hadoop_table_lands_where_its_files_are():
+    """Purview and OpenLineage know such a table by its directory (OpenLineage's own Spark
+    integration names it so); its namespace is no metastore database."""
+    from sparklineage.atlas.datasets import atlas_dataset
+    from sparklineage.sinks.openlineage import OpenLineageOptions, dataset_identifier
+
+    app = application("iceberg", "3.5")
+    table = next(d for q in app.queries for d in q.outputs if d.id == f"{ICEBERG}.db.orders")
+    entity = atlas_dataset(table, cluster="primary")
+    assert entity is not None
+    assert (entity.type_name, entity.qualified_name) == (
+        "fs_path",
+        "file:/data/lake/lake/iceberg/db/orders",
+    )
+    assert dataset_identifier(table, OpenLineageOptions()) == (
+        "file",
+        "/data/lake/lake/iceberg/db/orders",
+    )
+    [namespace] = [q for q in app.queries if q.operation == "create_database"]
+    assert namespace.target is not None
+    assert atlas_dataset(namespace.target, cluster="primary") is None
