@@ -52,6 +52,20 @@ def test_datasets_map_to_scanner_types_and_names(dataset_id, type_name, qualifie
     assert (mapped.type_name, mapped.qualified_name) == (type_name, qualified_name)
 
 
+def test_a_sql_server_url_lands_on_its_database_table_with_its_credentials_left_out():
+    """The database is in the URL's parameters, beside the user and password."""
+    from sparklineage.lineage import naming
+
+    url = "jdbc:sqlserver://srv.database.windows.net:1433;user=etl;databaseName=shop;password=x"
+    table = naming.jdbc(url, "sales.orders")
+    assert (
+        table.id == "jdbc:sqlserver://srv.database.windows.net:1433;databaseName=shop#sales.orders"
+    )
+    mapped = atlas_dataset(table, cluster="prod")
+    assert mapped is not None
+    assert mapped.qualified_name == "mssql://srv.database.windows.net/shop/sales/orders"
+
+
 def test_what_has_no_catalog_entity_is_left_out():
     assert atlas_dataset(_dataset("view:recent"), cluster="c") is None  # a temporary view
     assert atlas_dataset(_dataset("jdbc:redacted#customers"), cluster="c") is None

@@ -113,7 +113,18 @@ CASES = [
     # INSERT INTO shop.customers_copy SELECT * FROM shop.customers: 3.3 and 3.5 do not name the
     # table its JDBC scan reads; 4.0 does ("Scan JDBC v1 Relation from v2 scan customers").
     ("jdbc", "insert", (), (f"{SHOP}#customers_copy",), "3.3", "3.5"),
-    ("jdbc", "insert", (f"{SHOP}#customers",), (f"{SHOP}#customers_copy",), "4.0"),
+    ("jdbc", "insert", (f"{SHOP}#customers",), (f"{SHOP}#customers_copy",), "4.0", "4.3"),
+    # Spark redacts the url option by its key (spark.sql.redaction.options.regex, default
+    # "(?i)url"); left alone, a DataFrame write names its table as the catalog does.
+    ("jdbc", "write_path", ("jdbc:redacted#customers",), (f"{SHOP}#customers_archive",)),
+    (
+        "jdbc",
+        "insert",
+        (f"{SHOP}#customers_archive",),
+        (f"{SHOP}#customers_copy",),
+        "4.0",
+        "4.3",
+    ),
     # ---- Iceberg's Hadoop catalog "local" (its jars exist here for Spark 3.5 only)
     *(
         (*case, "3.5")

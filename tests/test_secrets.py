@@ -71,7 +71,7 @@ ERROR = (
 KEPT_IDS = (
     "path:wasbs://landing@acct.blob.core.windows.net/raw/orders_csv?sv=2022-11-02&sig=" + REDACTED,
     "path:s3a://landing-bucket/raw/orders_json",
-    "jdbc:sqlserver://mssql.example.internal:1433#customers",
+    "jdbc:sqlserver://mssql.example.internal:1433;databaseName=shop#customers",
     "jdbc:oracle:thin:@//ora.example.internal:1521/shopsvc#customer_summary",
 )
 KEPT_TEXT = (

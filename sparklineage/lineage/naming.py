@@ -28,7 +28,6 @@ TRUNCATION_MARK = "..."
 REDACTED_URL = "jdbc:redacted"  # a JDBC URL Spark hid
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$")
-_JDBC_PARAMS = re.compile(r"[?;].*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,12 +387,24 @@ def relation(expression_ids: list[int]) -> Dataset:
 def jdbc(url: str | None, table_name: str) -> Dataset:
     """A JDBC table; the URL without credentials, or ``redacted`` when Spark hid it (the
     plans always do: only a JDBC catalog's settings keep the URL)."""
-    clean = _JDBC_PARAMS.sub("", redact_url(url)) if url else ""
+    clean = _jdbc_url_without_parameters(redact_url(url)) if url else ""
     if not clean or REDACTED in clean:  # Spark put its marker for the whole URL
         clean = REDACTED_URL
     elif not clean.startswith("jdbc:"):
         clean = f"jdbc:{clean}"
     return Dataset(JdbcName(clean, table_name.strip()), format="jdbc")
+
+
+def _jdbc_url_without_parameters(url: str) -> str:
+    """A JDBC URL without its connection parameters (credentials, options), but with the
+    database a SQL Server URL names in them (``;databaseName=shop``): two databases of one
+    server are two datasets."""
+    base, _, params = url.partition("?")[0].partition(";")
+    databases = [p for p in params.split(";") if _JDBC_DATABASE.match(p)]
+    return ";".join((base, *databases))
+
+
+_JDBC_DATABASE = re.compile(r"^(?:database|databaseName)=", re.I)
 
 
 def kafka(servers: str | None, topic: str) -> Dataset:
