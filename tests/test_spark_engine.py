@@ -144,7 +144,8 @@ def test_part_files_hold_an_application_found_twice_once_as_the_report_does(spar
     assert "3 applications written to" in done.stderr
     (kept,) = [a for a in local["applications"] if any("also found at" in w for w in a["warnings"])]
     assert kept["spark_version"].startswith("3.5") and "/backup/" in kept["source"]
-    assert f"also found at {events / Path(kept['source']).name}: reported once" in kept["warnings"][-1]
+    other = events / Path(kept["source"]).name
+    assert f"also found at {other}: reported once" in kept["warnings"][-1]
     (tmp_path / "empty").mkdir()
     nothing = run_cli(
         "extract", str(tmp_path / "empty"), "--engine", "spark", "--format", "parts", "-o", "x"
