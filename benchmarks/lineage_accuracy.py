@@ -16,10 +16,12 @@ statements make that a log of that version does not show (the truth's ``unlogged
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -70,6 +72,12 @@ class Score:
         return sorted((self.found - self.expected).elements())
 
 
+@functools.cache
+def _truth() -> dict[str, Any]:
+    truth: dict[str, Any] = orjson.loads(TRUTH.read_bytes())
+    return truth
+
+
 def _expand(text: str) -> str:
     for short, long in ABBREVIATIONS.items():
         if text.startswith(short):
@@ -79,7 +87,7 @@ def _expand(text: str) -> str:
 
 def expected_rows(scenario: str, version: str) -> list[Row]:
     """The truth's queries of one scenario on one Spark version ("3.5")."""
-    rows = orjson.loads(TRUTH.read_bytes())["scenarios"][scenario]
+    rows = _truth()["scenarios"][scenario]
     return [
         (
             op,
@@ -94,7 +102,7 @@ def expected_rows(scenario: str, version: str) -> list[Row]:
 
 def unlogged(scenario: str, version: str) -> int:
     """How many edges of a scenario's statements its log of ``version`` cannot show."""
-    entries = orjson.loads(TRUTH.read_bytes())["unlogged"]
+    entries = _truth()["unlogged"]
     return sum(
         1 for e in entries if e["scenario"] == scenario and version in e.get("versions", [version])
     )
@@ -118,7 +126,7 @@ def edges(rows: list[Row]) -> Counter[Edge]:
 
 
 def scenarios() -> list[str]:
-    return list(orjson.loads(TRUTH.read_bytes())["scenarios"])
+    return list(_truth()["scenarios"])
 
 
 def logs(version: str | None = None) -> list[tuple[str, str, Path]]:

@@ -75,11 +75,7 @@ def without_copies(applications: Sequence[Application]) -> list[Application]:
     copies: dict[tuple[object, ...], list[Application]] = {}
     for app in applications:
         copies.setdefault(copy_identity(app), []).append(app)
-    kept = []
-    for same in copies.values():
-        best = min(same, key=copy_rank)
-        kept.append(noted_copies(best, [a.source for a in same if a is not best]))
-    return kept
+    return [kept_copy(same) for same in copies.values()]
 
 
 def copy_identity(app: Application) -> tuple[object, ...]:
@@ -91,16 +87,14 @@ def copy_identity(app: Application) -> tuple[object, ...]:
     return (app.key, app.name, app.start, lineage)
 
 
-def copy_rank(app: Application) -> tuple[bool, bool, str]:
-    """Which copy to keep: the lowest (read to its end, then finished, then by source)."""
-    return (app.read_error is not None, not app.complete, app.source)
-
-
-def noted_copies(best: Application, others: Sequence[str]) -> Application:
-    """The copy kept, with a warning naming where the others were (when there were)."""
+def kept_copy(same: Sequence[Application]) -> Application:
+    """Of the copies of one application, the one to keep (read to its end, then finished,
+    then the first source), with a warning naming where the others were."""
+    best = min(same, key=lambda a: (a.read_error is not None, not a.complete, a.source))
+    others = sorted(a.source for a in same if a is not best)
     if not others:
         return best
-    note = f"the same application was also found at {', '.join(sorted(others))}: reported once"
+    note = f"the same application was also found at {', '.join(others)}: reported once"
     return replace(best, warnings=(*best.warnings, redact_text(note)))
 
 

@@ -24,19 +24,12 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from sparklineage.application import (
-    Application,
-    ReadOptions,
-    copy_identity,
-    copy_rank,
-    noted_copies,
-)
+from sparklineage.application import Application, ReadOptions, copy_identity, kept_copy
 from sparklineage.errors import SparkJobError, UsageError
 from sparklineage.redact import redact_url
 from sparklineage.sinks.report import SCHEMA, application_entry, iso_time
@@ -133,12 +126,12 @@ def collected(
 
 def write_parts(
     spark: Any, work: Sequence[Work], out: str, *, reading: ReadOptions, plans: bool
-) -> list[Outcome]:
+) -> tuple[list[Outcome], int]:
     """Every application as a line of a part file under ``out/date=YYYY-MM-DD/``, written
     by Spark (through the cluster's own filesystem); the driver gets back only what went
-    wrong, and counts (an outcome without its applications' content). Copies of one
-    application found in two places are written once, as the local engine reports them
-    (:func:`~sparklineage.application.without_copies`): they meet by their identity."""
+    wrong (an outcome without its applications' content) and how many lines were written.
+    Copies of one application found in two places are written once, the copy the local
+    engine keeps (:func:`~sparklineage.application.kept_copy`): they meet by their identity."""
     from pyspark.accumulators import AccumulatorParam
 
     class Merged(AccumulatorParam):
@@ -154,19 +147,18 @@ def write_parts(
             return value1
 
     if not work:
-        return []  # nothing to read: no job, no directory (as the local engine writes none)
+        return [], 0  # nothing to read: no job, no directory (as the local engine writes none)
     said = spark.sparkContext.accumulator({}, Merged())
-    left_out = spark.sparkContext.accumulator({}, Merged())  # identity -> copies not written
+    written = spark.sparkContext.accumulator({}, Merged())  # the identities of lines written
     rdd = outcomes_rdd(spark, work, reading=reading, plans=plans)
     # Copies meet by identity; each group is small (one application, the few places it was).
     copies = rdd.flatMap(functools.partial(_copies, said=said)).reduceByKey(operator.add)
-    rows = copies.map(functools.partial(_row, left_out=left_out, plans=plans))
+    rows = copies.map(functools.partial(_row, written=written, plans=plans))
     frame = spark.createDataFrame(rows, "date string, value string")
     # One file a day: each day's lines to one task (as many tasks as shares, not Spark's 200).
     with _job_failures(f"write {redact_url(out)}"):
         frame.repartition(rdd.getNumPartitions(), "date").write.partitionBy("date").text(out)
-    outcomes = sorted(said.value.values(), key=lambda o: o.index)
-    return _less_copies(outcomes, sum(left_out.value.values()))
+    return sorted(said.value.values(), key=lambda o: o.index), len(written.value)
 
 
 @contextmanager
@@ -200,7 +192,6 @@ def _copies(outcome: Outcome, *, said: Any) -> Iterator[tuple[int, tuple[Applica
                 outcome.problems,
                 outcome.strict,
                 outcome.probed,
-                written=len(outcome.applications),
             )
         }
     )
@@ -211,23 +202,10 @@ def _copies(outcome: Outcome, *, said: Any) -> Iterator[tuple[int, tuple[Applica
 
 
 def _row(
-    keyed: tuple[int, tuple[Application, ...]], *, left_out: Any, plans: bool
+    keyed: tuple[int, tuple[Application, ...]], *, written: Any, plans: bool
 ) -> tuple[str, str]:
-    """The part line of the copy kept (as the local engine keeps it), naming the others."""
+    """The part line of the copy kept, naming the others."""
     identity, same = keyed
-    best = min(same, key=copy_rank)
-    if len(same) > 1:
-        left_out.add({identity: len(same) - 1})
-    noted = noted_copies(best, [a.source for a in same if a is not best])
-    return partition_date(noted), part_line(noted, plans=plans)
-
-
-def _less_copies(outcomes: list[Outcome], copies: int) -> list[Outcome]:
-    """The outcomes with the copies left out taken off the count of applications written
-    (from the last ones: only the total is said)."""
-    fixed = []
-    for outcome in reversed(outcomes):
-        taken = min(copies, outcome.written)
-        copies -= taken
-        fixed.append(replace(outcome, written=outcome.written - taken))
-    return fixed[::-1]
+    written.add({identity: True})
+    kept = kept_copy(same)
+    return partition_date(kept), part_line(kept, plans=plans)

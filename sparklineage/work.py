@@ -42,7 +42,6 @@ class Outcome:
     problems: tuple[str, ...] = ()
     strict: LogReadError | None = None  # raised by the driver, as the local engine raises it
     probed: Probed | None = None  # a walked application: what its probe found
-    written: int = 0  # --format parts: applications written (their content stays there)
 
 
 @dataclass(frozen=True)

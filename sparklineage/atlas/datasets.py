@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sparklineage.lineage.naming import (
+    ICEBERG_FORMAT,
     DatabaseName,
     Dataset,
     JdbcName,
@@ -37,7 +38,6 @@ from sparklineage.lineage.naming import (
     ViewName,
 )
 
-ICEBERG = "iceberg"  # the format naming gives the tables of an Iceberg Hadoop catalog
 _ADLS = re.compile(r"^abfss?://([^@/]+)@([^./]+)\.(?:dfs|blob)\.core\.windows\.net(/.*)?$")
 _BLOB = re.compile(r"^wasbs?://([^@/]+)@([^./]+)\.blob\.core\.windows\.net(/.*)?$")
 _SQLSERVER = re.compile(
@@ -76,7 +76,11 @@ def atlas_dataset(
 ) -> AtlasDataset | None:
     """The entity for a report dataset, or None for what has no catalog entity (temporary
     views, relations the log does not name)."""
-    if dataset.format == ICEBERG and dataset.location and isinstance(dataset.name, TableName):
+    if (
+        dataset.format == ICEBERG_FORMAT
+        and dataset.location
+        and isinstance(dataset.name, TableName)
+    ):
         found: AtlasDataset | None = _path(dataset.location)  # an Iceberg Hadoop catalog's
     else:
         found = _atlas_dataset(dataset.name, cluster, spark_types)

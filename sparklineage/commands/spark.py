@@ -51,11 +51,12 @@ def write_parts_on_spark(
     found = find_work(paths, job.storage_options)
     spark, ours = spark_session(job.master)
     try:
-        outcomes = write_parts(spark, found.work, out, reading=settings.reading, plans=plans)
+        outcomes, written = write_parts(
+            spark, found.work, out, reading=settings.reading, plans=plans
+        )
     finally:
         if ours:
             spark.stop()
     report = say_outcomes(found, outcomes, verbose=job.verbose)
-    written = sum(o.written for o in outcomes)
     click.echo(f"{written} applications written to {redact_text(out)}", err=True)
     return is_partial(report)

@@ -26,6 +26,7 @@ CATALOG_PREFIX = "spark.sql.catalog."
 DEFAULT_DATABASE = "default"
 TRUNCATION_MARK = "..."
 REDACTED_URL = "jdbc:redacted"  # a JDBC URL Spark hid
+ICEBERG_FORMAT = "iceberg"  # the format of an Iceberg Hadoop catalog's tables (see table())
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$")
 
@@ -227,10 +228,6 @@ class NamingContext:
         names = [name for name, cls in self.catalogs if cls == class_name]
         return names[0] if len(names) == 1 else None
 
-    def is_catalog(self, name: str) -> bool:
-        """A V2 catalog of the application's other than Spark's session catalog."""
-        return name != SESSION_CATALOG and any(n == name for n, _ in self.catalogs)
-
     def iceberg_catalog(self) -> str | None:
         """The application's one Iceberg catalog, if it has exactly one."""
         names = [name for name, cls in self.catalogs if cls in _ICEBERG_CATALOGS]
@@ -239,8 +236,8 @@ class NamingContext:
     def hadoop_warehouse(self, catalog: str) -> str | None:
         """The warehouse of an Iceberg Hadoop catalog: its tables are the directories
         ``<warehouse>/<namespace…>/<table>`` (no metastore; the path is the table)."""
-        if dict(self.catalogs).get(catalog) not in _ICEBERG_CATALOGS:
-            return None
+        if not self.catalogs or dict(self.catalogs).get(catalog) not in _ICEBERG_CATALOGS:
+            return None  # most applications configure no catalog: asked of every table
         if self.setting(catalog, "type") != "hadoop" and (
             self.setting(catalog, "catalog-impl") != _HADOOP_CATALOG_IMPL
         ):
@@ -269,7 +266,8 @@ def table(
     if location is None and ctx is not None and len(parts) >= 2:
         warehouse = ctx.hadoop_warehouse(parts[0])
         if warehouse:
-            location, fmt = "/".join((warehouse.rstrip("/"), *parts[1:])), fmt or "iceberg"
+            location = "/".join((warehouse.rstrip("/"), *parts[1:]))
+            fmt = fmt or ICEBERG_FORMAT
     return Dataset(
         TableName(parts),
         location=path_uri(location, ctx) if location else None,

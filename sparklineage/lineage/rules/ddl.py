@@ -8,7 +8,13 @@ from sparklineage.lineage import naming
 from sparklineage.lineage.model import Effect
 from sparklineage.lineage.naming import Dataset
 from sparklineage.lineage.rules.registry import RULES
-from sparklineage.lineage.rules.shared import first_table, table_of, v2_catalog, v2_table
+from sparklineage.lineage.rules.shared import (
+    first_table,
+    qualified,
+    table_of,
+    v2_catalog,
+    v2_table,
+)
 from sparklineage.lineage.rules.views import NODE, NodeView
 from sparklineage.plan.arguments import bare_identifier, is_true
 
@@ -144,10 +150,8 @@ def _database_arg(view: NodeView) -> tuple[Dataset, ...]:
     for arg in view.args:
         text = arg.strip()
         if text.startswith("[") and text.endswith("]") and "=" not in text:
-            catalog = v2_catalog(view.args[0], view.naming) if view.args[0] != arg else None
             name = bare_identifier(text).replace(", ", ".")
-            inside = catalog in (None, naming.SESSION_CATALOG)
-            return (naming.database(name if inside else f"{catalog}.{name}"),)
+            return (naming.database(qualified(v2_catalog(view.args[0], view.naming), name)),)
     if view.args and not re.search(r"[@(]", view.args[0]):
         return (naming.database(view.args[0].strip("`")),)
     return ()

@@ -35,9 +35,16 @@ def in_catalog(catalog: str | None, identifier: str, ctx: NamingContext) -> Data
     the table it is in that catalog: ``local.db.t``, or a JDBC catalog's table."""
     if catalog is not None and ctx.is_jdbc_catalog(catalog):
         return naming.jdbc(ctx.jdbc_url(catalog), identifier)
-    parts = naming.table_parts(identifier)
-    inside = catalog in (None, naming.SESSION_CATALOG) or (parts[:1] == [catalog])
-    return naming.table(identifier if inside else f"{catalog}.{identifier}", ctx=ctx)
+    return naming.table(qualified(catalog, identifier), ctx=ctx)
+
+
+def qualified(catalog: str | None, identifier: str) -> str:
+    """``identifier`` named in ``catalog``: prefixed with it unless it is the session
+    catalog (or none known), or the identifier already starts with it."""
+    inside = catalog in (None, naming.SESSION_CATALOG)
+    if inside or naming.table_parts(identifier)[:1] == [catalog]:
+        return identifier
+    return f"{catalog}.{identifier}"
 
 
 def v2_table(view: NodeView) -> Dataset | None:
