@@ -116,3 +116,14 @@ def test_a_path_spark_cut_short_everywhere_is_flagged_not_guessed(applications):
     [dataset] = query.inputs
     assert dataset.truncated and dataset.id.endswith("...")
     assert any("truncated" in w for w in query.warnings)
+
+
+def test_a_namespace_less_iceberg_hadoop_table_is_its_warehouse_directory(applications):
+    """Spark 3.3's `local.developers` (catalog local, no namespace) is no database `local`:
+    the Hadoop catalog's table `<warehouse>/developers`."""
+    app = applications[str(CORPUS / "netflix-sparklens/local-fresh")]
+    tables = {d.id: d for q in app.queries for d in (*q.inputs, *q.outputs)}
+    developers = tables["table:local.developers"]
+    assert developers.location is not None
+    assert developers.location.endswith("/warehouse/developers")
+    assert developers.format == "iceberg"
