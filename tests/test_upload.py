@@ -73,7 +73,7 @@ def _writes(server) -> list[tuple[str, str]]:
     return [(m, p) for m, p in server.requests if m in ("POST", "PUT", "DELETE")]
 
 
-@pytest.mark.parametrize("scenario", ["dml", "ddl", "views", "hive"])
+@pytest.mark.parametrize("scenario", ["dml", "ddl", "views", "hive", "iceberg", "jdbc"])
 def test_uploading_twice_leaves_the_catalog_byte_for_byte_the_same(catalog, scenario):
     """Drops and renames included: the second upload finds everything in place and sends
     nothing (no DELETED copy of a dropped table, no attribute or version change)."""
